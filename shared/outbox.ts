@@ -1,0 +1,181 @@
+/**
+ * Transactional outbox. `enqueue` writes events in the caller's transaction, next to the state
+ * change they announce; the relay publishes them to JetStream with `Nats-Msg-Id = event id`,
+ * in order per aggregate, then deletes them. NATS down means rows wait here; nothing is lost.
+ */
+import { headers as natsHeaders } from "@nats-io/nats-core";
+import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport";
+import { ExponentialBackoff, handleAll, retry } from "cockatiel";
+import { type Catalog, subjectOf } from "./catalog.ts";
+import type { Queryable, Sql } from "./db.ts";
+import type { Envelope } from "./envelope.ts";
+import { issuesFromZod, ValidationError } from "./errors.ts";
+import type { Logger } from "./log.ts";
+import type { Metrics } from "./metrics.ts";
+
+export const OUTBOX_CHANNEL = "flotilla_outbox";
+const encoder = new TextEncoder();
+
+/** Validates each event's data against the catalog and writes it to the outbox. */
+export async function enqueue(
+  tx: Queryable,
+  catalog: Catalog,
+  events: Envelope | Envelope[],
+  headers: Record<string, string> = {},
+): Promise<void> {
+  const list = Array.isArray(events) ? events : [events];
+  if (list.length === 0) return;
+  const rows = list.map((event) => {
+    const spec = catalog.events[event.type];
+    if (!spec) throw new Error(`Event type "${event.type}" is not in the catalog`);
+    const checked = spec.schema.safeParse(event.data);
+    if (!checked.success) {
+      throw ValidationError.of(`Cannot emit ${event.type}`, issuesFromZod(checked.error));
+    }
+    return {
+      event_id: event.id,
+      subject: subjectOf(catalog, event.type),
+      aggregate: `${event.type.split(".")[0]}:${event.subject}`,
+      headers: headers,
+      payload: encoder.encode(JSON.stringify(event)),
+    };
+  });
+  await tx`insert into outbox ${
+    tx(rows, "event_id", "subject", "aggregate", "headers", "payload")
+  }`;
+  await tx`select pg_notify(${OUTBOX_CHANNEL}, '')`;
+}
+
+export interface RelayOptions {
+  sql: Sql;
+  nc: NatsConnection;
+  logger: Logger;
+  metrics?: Metrics;
+  batchSize?: number;
+  /** Polling fallback when no notification arrives (a lost LISTEN connection, say). */
+  pollMs?: number;
+  /** Fault injection for tests: runs after publishing, before the rows are deleted. */
+  afterPublish?: (eventIds: string[]) => void | Promise<void>;
+}
+
+interface OutboxRow {
+  seq: string;
+  event_id: string;
+  subject: string;
+  headers: Record<string, string>;
+  payload: Uint8Array;
+}
+
+export class OutboxRelay {
+  readonly #o: Required<Omit<RelayOptions, "metrics" | "afterPublish">> & RelayOptions;
+  readonly #js: JetStreamClient;
+  #running = false;
+  #wake: (() => void) | undefined;
+  #loop: Promise<void> | undefined;
+  #unlisten: (() => Promise<void>) | undefined;
+
+  constructor(options: RelayOptions) {
+    this.#o = { batchSize: 500, pollMs: 1_000, ...options };
+    this.#js = jetstream(options.nc, { timeout: 5_000 });
+  }
+
+  /** Publishes one batch; returns how many rows it published. */
+  async publishBatch(): Promise<number> {
+    const { sql, batchSize } = this.#o;
+    return await sql.begin(async (tx) => {
+      // Rows another relay holds are skipped; a row is taken only if no earlier row of its
+      // aggregate is left behind (held by another relay), which keeps per-aggregate order.
+      const rows = await tx<OutboxRow[]>`
+        with batch as (
+          select seq, event_id, subject, aggregate, headers, payload
+          from outbox order by seq limit ${batchSize}
+          for update skip locked
+        )
+        select b.seq, b.event_id, b.subject, b.headers, b.payload
+        from batch b
+        where not exists (
+          select 1 from outbox o
+          where o.aggregate = b.aggregate and o.seq < b.seq
+            and o.seq not in (select seq from batch)
+        )
+        order by b.seq`;
+      if (rows.length === 0) return 0;
+      // Publishes are pipelined on one connection, so the server stores them in this order.
+      await Promise.all(rows.map((row) => {
+        const h = natsHeaders();
+        for (const [k, v] of Object.entries(row.headers ?? {})) h.set(k, v);
+        return this.#js.publish(row.subject, row.payload, { msgID: row.event_id, headers: h });
+      }));
+      await this.#o.afterPublish?.(rows.map((r) => r.event_id));
+      await tx`delete from outbox where seq in ${tx(rows.map((r) => r.seq))}`;
+      return rows.length;
+    });
+  }
+
+  async start(): Promise<void> {
+    if (this.#running) return;
+    this.#running = true;
+    const listener = await this.#o.sql.listen(OUTBOX_CHANNEL, () => this.#wake?.())
+      .catch((err) => {
+        this.#o.logger.warn("outbox LISTEN failed; polling only", { error: String(err) });
+        return undefined;
+      });
+    this.#unlisten = listener?.unlisten;
+    this.#loop = this.#run();
+  }
+
+  async #run(): Promise<void> {
+    const { logger, metrics, pollMs, batchSize } = this.#o;
+    const policy = retry(handleAll, {
+      maxAttempts: Number.MAX_SAFE_INTEGER,
+      backoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 5_000 }),
+    });
+    policy.onRetry((reason) => {
+      metrics?.outboxErrors.inc();
+      logger.warn("outbox relay pass failed; retrying", {
+        error: "error" in reason ? String(reason.error) : "unknown",
+      });
+    });
+    const stopSignal = new AbortController();
+    this.#stopAbort = stopSignal;
+    while (this.#running) {
+      let published = 0;
+      try {
+        published = await policy.execute(() => this.publishBatch(), stopSignal.signal);
+      } catch (err) {
+        if (!this.#running) break;
+        logger.error("outbox relay stopped retrying", { error: String(err) });
+      }
+      metrics?.outboxPublished.inc(published);
+      if (published >= batchSize) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, pollMs);
+        function done() {
+          clearTimeout(timer);
+          resolve();
+        }
+        this.#wake = done;
+        if (!this.#running) done();
+      });
+      this.#wake = undefined;
+    }
+  }
+
+  #stopAbort: AbortController | undefined;
+
+  /** Stops after the pass in progress; rows not yet published stay for the next start. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.#wake?.();
+    this.#stopAbort?.abort();
+    await this.#loop?.catch(() => {});
+    await this.#unlisten?.().catch(() => {});
+  }
+
+  /** Rows waiting to be published. */
+  async pending(): Promise<number> {
+    const [row] = await this.#o.sql<{ n: number }[]>`select count(*)::int as n from outbox`;
+    return row.n;
+  }
+}

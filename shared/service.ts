@@ -1,0 +1,109 @@
+/**
+ * What every service's composition root needs before its own parts: logger, metrics, NATS
+ * (reconnecting forever), JetStream provisioned from the catalog, Postgres migrated, the
+ * outbox relay, readiness checks, and a lifecycle that stops it all in order. `main.ts` calls
+ * `bootstrap`, builds its app with `createApp(deps)`, starts its consumers and calls `serve`.
+ */
+import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
+import { type KV, Kvm } from "@nats-io/kv";
+import { type ObjectStore, Objm } from "@nats-io/obj";
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { Catalog } from "./catalog.ts";
+import { connectPostgres, postgresReady, type Sql } from "./db.ts";
+import type { AppEnv, ReadinessCheck } from "./http.ts";
+import { createLogger, type Logger, type LogLevel } from "./log.ts";
+import { createMetrics, type Metrics } from "./metrics.ts";
+import { BACKBONE_SCOPE, migrate } from "./migrate.ts";
+import { connectNats, type NatsHandle } from "./nats.ts";
+import { OutboxRelay } from "./outbox.ts";
+import { provision } from "./provision.ts";
+import { Lifecycle } from "./shutdown.ts";
+
+export interface BootstrapOptions {
+  service: string;
+  catalog: Catalog;
+  natsUrl: string;
+  /** Omit for a service without a database. */
+  databaseUrl?: string;
+  /** Migration scope under migrations/; the service name by default. */
+  migrations?: string;
+  logLevel?: LogLevel;
+  shutdownTimeoutMs?: number;
+  /** Runs the outbox relay (services that emit events). */
+  relay?: boolean;
+  poolSize?: number;
+}
+
+export interface Runtime {
+  service: string;
+  logger: Logger;
+  metrics: Metrics;
+  nats: NatsHandle;
+  js: JetStreamClient;
+  sql: Sql;
+  catalog: Catalog;
+  lifecycle: Lifecycle;
+  readiness: Record<string, ReadinessCheck>;
+  kv(bucket: string): Promise<KV>;
+  objects(bucket: string): Promise<ObjectStore>;
+}
+
+export async function bootstrap(options: BootstrapOptions): Promise<Runtime> {
+  const logger = createLogger({ service: options.service, level: options.logLevel });
+  const metrics = createMetrics(options.service);
+  const lifecycle = new Lifecycle(logger, options.shutdownTimeoutMs);
+  lifecycle.listen();
+
+  const nats = await connectNats({ url: options.natsUrl, name: options.service, logger });
+  lifecycle.defer("nats", async () => {
+    await nats.nc.drain().catch(() => nats.nc.close());
+  });
+  await provision(nats.nc, options.catalog, logger);
+  const readiness: Record<string, ReadinessCheck> = { nats: () => nats.connected() };
+
+  let sql = undefined as unknown as Sql;
+  if (options.databaseUrl) {
+    sql = connectPostgres({
+      url: options.databaseUrl,
+      name: options.service,
+      max: options.poolSize,
+    });
+    lifecycle.defer("postgres", () => sql.end({ timeout: 5 }));
+    await migrate(sql, [BACKBONE_SCOPE, options.migrations ?? options.service], { logger });
+    readiness.postgres = () => postgresReady(sql);
+    if (options.relay) {
+      const relay = new OutboxRelay({ sql, nc: nats.nc, logger, metrics });
+      await relay.start();
+      lifecycle.defer("outbox relay", () => relay.stop());
+      metrics.setOutboxPendingSource(() => relay.pending());
+    }
+  }
+
+  const kvm = new Kvm(nats.nc);
+  const objm = new Objm(nats.nc);
+  return {
+    service: options.service,
+    logger,
+    metrics,
+    nats,
+    js: jetstream(nats.nc),
+    sql,
+    catalog: options.catalog,
+    lifecycle,
+    readiness,
+    kv: (bucket) => kvm.open(bucket),
+    objects: (bucket) => objm.open(bucket),
+  };
+}
+
+/** Serves the app; on shutdown it stops accepting and finishes requests in flight. */
+export function serve(runtime: Runtime, app: OpenAPIHono<AppEnv>, port: number): Deno.HttpServer {
+  const server = Deno.serve({
+    hostname: "0.0.0.0",
+    port,
+    onListen: ({ port }) => runtime.logger.info("listening", { port }),
+  }, app.fetch);
+  // Registered last, so it stops first: no new requests while consumers wind down.
+  runtime.lifecycle.defer("http", () => server.shutdown());
+  return server;
+}

@@ -1,0 +1,49 @@
+/**
+ * `deno task test`: starts a throw-away PostgreSQL cluster (each test file starts its own
+ * nats-server through the harness), runs every test, stops it all, and ends with the line
+ * `N passed, N failed`. Arguments are passed to `deno test` (a path, `--filter`, …).
+ */
+import { natsServerBinary, startPostgres } from "./infra.ts";
+
+const started = Date.now();
+await natsServerBinary(); // installs it first if missing, instead of failing in every file
+const dir = await Deno.makeTempDir({ prefix: "flotilla-test-pg-" });
+await Deno.chmod(dir, 0o755);
+const pg = await startPostgres({ dir: `${dir}/pg`, fast: true });
+console.error(`[test] PostgreSQL on ${pg.url}`);
+
+const child = new Deno.Command(Deno.execPath(), {
+  args: ["test", "-A", "--parallel", ...Deno.args],
+  env: { FLOTILLA_TEST_PG: pg.url },
+  stdout: "piped",
+  stderr: "inherit",
+}).spawn();
+
+const stop = async () => {
+  await pg.stop();
+  await Deno.remove(dir, { recursive: true }).catch(() => {});
+};
+Deno.addSignalListener("SIGINT", () => {
+  child.kill("SIGINT");
+});
+
+let passed = 0;
+let failed = 0;
+const decoder = new TextDecoder();
+let tail = "";
+for await (const chunk of child.stdout) {
+  await Deno.stdout.write(chunk);
+  tail = (tail + decoder.decode(chunk, { stream: true })).slice(-4_000);
+}
+const status = await child.status;
+await stop();
+// deno's summary line: "ok | 12 passed | 0 failed (3s)" or "FAILED | 10 passed | 2 failed (…)"
+const clean = tail.replace(new RegExp(String.fromCharCode(27) + "\\[[0-9;]*m", "g"), "");
+const summary = /(\d+) passed(?: \((\d+) steps?\))? \| (\d+) failed/.exec(clean);
+if (summary) {
+  passed = Number(summary[1]);
+  failed = Number(summary[3]);
+}
+console.log(`\n[test] finished in ${Math.round((Date.now() - started) / 1000)} s`);
+console.log(`${passed} passed, ${failed} failed`);
+Deno.exit(status.success ? 0 : status.code || 1);
