@@ -5,6 +5,7 @@
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
+import { getConnInfo } from "hono/deno";
 import { HTTPException } from "hono/http-exception";
 import { issuesFromZod, ValidationError } from "./errors.ts";
 import { uuidv7 } from "./ids.ts";
@@ -197,4 +198,31 @@ table{border-collapse:collapse;width:100%}td{border-bottom:1px solid #ddd;paddin
 </head><body><h1>${escapeHtml(doc.info.title)}</h1><p>${
     escapeHtml(doc.info.description ?? "")
   }</p><p>Machine-readable: <a href="/openapi.json">/openapi.json</a></p><table>${rows}</table></body></html>`;
+}
+
+/** Who is making this request, for audit events: set by the gateway, or anonymous. */
+export function requestActor(c: Context): {
+  type: "user" | "service" | "anonymous";
+  id: string;
+  ip: string | null;
+  user_agent: string | null;
+} {
+  const forwarded = c.req.header("x-forwarded-for")?.split(",")[0]?.trim();
+  let ip: string | null = forwarded || null;
+  if (!ip) {
+    try {
+      ip = getConnInfo(c).remote.address ?? null;
+    } catch {
+      ip = null; // no socket behind app.request() in tests
+    }
+  }
+  const userId = c.req.header("x-user-id");
+  const serviceId = c.req.header("x-service-id");
+  const valid = (v: string | undefined) => v !== undefined && /^[\w.@:-]{1,128}$/.test(v);
+  return {
+    type: valid(userId) ? "user" : valid(serviceId) ? "service" : "anonymous",
+    id: valid(userId) ? userId! : valid(serviceId) ? serviceId! : "anonymous",
+    ip,
+    user_agent: c.req.header("user-agent")?.slice(0, 512) ?? null,
+  };
 }

@@ -70,6 +70,7 @@ export {
   createRouter,
   type HttpAppOptions,
   type ReadinessCheck,
+  requestActor,
   validationHook,
 } from "./http.ts";
 export { idempotency, IDEMPOTENCY_BUCKET, idempotencyCatalog } from "./idempotency.ts";
@@ -91,3 +92,11 @@ export * from "./resilience.ts";
 export { bootstrap, type BootstrapOptions, type Runtime, serve } from "./service.ts";
 export { Lifecycle } from "./shutdown.ts";
 export { fleetCatalog } from "./fleet/mod.ts";
+export {
+  AUDIT_RECORDED,
+  AUDIT_STREAM,
+  type AuditActor,
+  type AuditData,
+  auditDataSchema,
+  auditEvent,
+} from "./fleet/audit.ts";

@@ -191,3 +191,78 @@ export async function eventually<T>(
   }
   throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last}` : ""}`);
 }
+
+export interface ServiceProcess {
+  readonly url: string;
+  readonly port: number;
+  /** Sends a signal (SIGKILL to crash it, SIGTERM for a graceful stop) and waits for exit. */
+  kill(signal?: Deno.Signal): Promise<Deno.CommandStatus>;
+  /** Starts it again with the same port and environment. */
+  restart(): Promise<void>;
+  /** Everything the process printed so far (JSON log lines). */
+  output(): string;
+}
+
+/**
+ * Runs a service's main.ts as a child process (so tests can SIGKILL it) and waits until
+ * /healthz answers. It is killed when the env is disposed.
+ */
+export async function spawnService(
+  env: TestEnv,
+  options: { main: string; env?: Record<string, string>; port?: number; readyPath?: string },
+): Promise<ServiceProcess> {
+  const { freePort } = await import("./infra.ts");
+  const port = options.port ?? freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const main = new URL(`../${options.main}`, import.meta.url).pathname;
+  let child: Deno.ChildProcess | undefined;
+  let log = "";
+  const start = async () => {
+    child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", main],
+      env: {
+        PORT: String(port),
+        NATS_URL: env.natsUrl,
+        DATABASE_URL: env.databaseUrl,
+        LOG_LEVEL: "info",
+        ...options.env,
+      },
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const decoder = new TextDecoder();
+    const drain = async (stream: ReadableStream<Uint8Array>) => {
+      for await (const chunk of stream) log = (log + decoder.decode(chunk)).slice(-200_000);
+    };
+    drain(child.stdout).catch(() => {});
+    drain(child.stderr).catch(() => {});
+    const current = child;
+    let exited = false;
+    current.status.then(() => exited = true);
+    await eventually(
+      `${options.main} to answer on ${url}`,
+      async () => {
+        if (exited) throw new Error(`it exited:\n${log.slice(-3_000)}`);
+        const res = await fetch(`${url}${options.readyPath ?? "/healthz"}`);
+        await res.body?.cancel();
+        return res.ok;
+      },
+      60_000,
+      100,
+    );
+  };
+  const kill = async (signal: Deno.Signal = "SIGTERM") => {
+    const c = child;
+    child = undefined;
+    if (!c) return { success: true, code: 0, signal: null } as Deno.CommandStatus;
+    try {
+      c.kill(signal);
+    } catch { /* already gone */ }
+    return await c.status;
+  };
+  env.defer(async () => {
+    await kill("SIGKILL");
+  });
+  await start();
+  return { url, port, kill, restart: start, output: () => log };
+}
