@@ -1,0 +1,105 @@
+import assert from "node:assert/strict";
+import { z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
+import { NotFoundError } from "./errors.ts";
+import { createHttpApp, createRouter } from "./http.ts";
+import { createLogger } from "./log.ts";
+import { createMetrics } from "./metrics.ts";
+
+function app(ready = true) {
+  const lines: string[] = [];
+  const app = createHttpApp({
+    service: "demo",
+    logger: createLogger({ service: "demo", sink: (l) => lines.push(l) }),
+    metrics: createMetrics("demo", { process: false }),
+    readiness: { nats: () => ready, postgres: () => Promise.resolve(true) },
+  });
+  const things = createRouter();
+  things.openapi(
+    createRoute({
+      method: "post",
+      path: "/things/{id}",
+      summary: "Create a thing",
+      request: {
+        params: z.object({ id: z.coerce.number().int().positive() }),
+        body: {
+          content: {
+            "application/json": {
+              schema: z.object({ name: z.string().min(1), size: z.number().int().min(0) }),
+            },
+          },
+        },
+      },
+      responses: { 201: { description: "created" } },
+    }),
+    (c) => c.json({ id: c.req.valid("param").id, ...c.req.valid("json") }, 201),
+  );
+  things.get("/missing", () => {
+    throw new NotFoundError('Thing "x" does not exist');
+  });
+  things.get("/boom", () => {
+    throw new Error("secret internals");
+  });
+  app.route("/", things);
+  return { app, lines };
+}
+
+const post = (a: ReturnType<typeof app>["app"], path: string, body: string) =>
+  a.request(path, { method: "POST", headers: { "content-type": "application/json" }, body });
+
+Deno.test("invalid input is a 400 problem+json naming every failing field", async () => {
+  const { app: a } = app();
+  const res = await post(a, "/things/7", JSON.stringify({ name: "", size: -1 }));
+  assert.equal(res.status, 400);
+  assert.equal(res.headers.get("content-type"), "application/problem+json");
+  const doc = await res.json();
+  assert.deepEqual(doc.errors.map((e: { path: string }) => e.path).sort(), ["name", "size"]);
+  assert.match(doc.detail, /name: .*; size: /);
+  const badId = await post(a, "/things/abc", JSON.stringify({ name: "x", size: 1 }));
+  assert.equal(badId.status, 400);
+  assert.equal((await badId.json()).errors[0].path, "id");
+});
+
+Deno.test("malformed JSON is a 400 problem, not a crash", async () => {
+  const { app: a } = app();
+  const res = await post(a, "/things/7", "{nope");
+  assert.equal(res.status, 400);
+  assert.equal(res.headers.get("content-type"), "application/problem+json");
+});
+
+Deno.test("typed errors map to their status; unknown errors leak nothing and are logged", async () => {
+  const { app: a, lines } = app();
+  const missing = await a.request("/missing");
+  assert.equal(missing.status, 404);
+  assert.match((await missing.json()).detail, /Thing "x" does not exist/);
+  const boom = await a.request("/boom");
+  assert.equal(boom.status, 500);
+  const text = await boom.text();
+  assert.ok(!text.includes("secret"), "no internals in the response");
+  assert.ok(lines.some((l) => l.includes("secret internals")), "but in the log");
+  assert.equal((await a.request("/nowhere")).status, 404);
+});
+
+Deno.test("readyz reports each dependency; healthz, metrics, openapi and docs answer", async () => {
+  const down = await app(false).app.request("/readyz");
+  assert.equal(down.status, 503);
+  assert.deepEqual((await down.json()).checks, { nats: "down", postgres: "up" });
+  const { app: a } = app();
+  assert.equal((await a.request("/readyz")).status, 200);
+  assert.equal((await a.request("/healthz")).status, 200);
+  await post(a, "/things/1", JSON.stringify({ name: "x", size: 1 }));
+  const metrics = await (await a.request("/metrics")).text();
+  assert.match(metrics, /http_requests_total\{method="POST",route="\/things\/:id",status="201"/);
+  const doc = await (await a.request("/openapi.json")).json();
+  assert.ok(doc.paths["/things/{id}"].post);
+  const docs = await (await a.request("/docs")).text();
+  assert.match(docs, /\/things\/\{id\}/);
+});
+
+Deno.test("request ids are generated or carried through", async () => {
+  const { app: a } = app();
+  const res = await a.request("/healthz", { headers: { "x-request-id": "req-42" } });
+  assert.equal(res.headers.get("x-request-id"), "req-42");
+  const fresh = await a.request("/healthz");
+  assert.match(fresh.headers.get("x-request-id")!, /^[0-9a-f-]{36}$/);
+});
