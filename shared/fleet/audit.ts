@@ -8,6 +8,10 @@ import { createEvent, type Envelope } from "../envelope.ts";
 
 export const AUDIT_STREAM = "AUDIT";
 export const AUDIT_RECORDED = "audit.recorded";
+/** The auditlog service's durable consumer of `audit.>`, shared by its replicas. */
+export const AUDITLOG_CONSUMER = "auditlog";
+/** Object bucket of audit-log exports (gzip NDJSON). */
+export const AUDIT_EXPORTS_BUCKET = "audit-exports";
 
 export const auditActorSchema = z.object({
   type: z.enum(["user", "service", "system", "anonymous"]),
@@ -37,6 +41,21 @@ export const auditCatalog = defineCatalog({
     subjects: ["audit.>"],
     description: "Audit events from every service: who did what, to what, when, from where",
     maxAgeMs: 30 * 24 * 3600_000,
+  }],
+  consumers: [{
+    stream: AUDIT_STREAM,
+    durable: AUDITLOG_CONSUMER,
+    description: "auditlog: stores every audit event in its hash-chained table",
+    filterSubject: "audit.>",
+    ackWaitMs: 30_000,
+    maxDeliveries: 5,
+    // Two batches of 500 in hand per replica, a few replicas.
+    maxAckPending: 5_000,
+    backoff: { baseMs: 500, maxMs: 30_000 },
+  }],
+  objects: [{
+    bucket: AUDIT_EXPORTS_BUCKET,
+    description: "Audit-log exports: gzip NDJSON, one object per export",
   }],
   events: {
     [AUDIT_RECORDED]: { schema: auditDataSchema, description: "One change, for the audit log" },

@@ -1,0 +1,20 @@
+/** The auditlog service's configuration, read once from the environment. */
+import { baseShape, env, loadConfig } from "../../shared/mod.ts";
+
+export const SERVICE = "auditlog";
+
+export const configShape = {
+  ...baseShape(SERVICE, 8083),
+  /** Events per transaction (one multi-row insert). */
+  AUDIT_BATCH_SIZE: env.positiveInt(500),
+  /** How long a partial batch waits for more events. */
+  AUDIT_BATCH_WAIT_MS: env.millis(20),
+  AUDIT_EXPORT_POLL_MS: env.millis(2_000),
+  AUDIT_EXPORT_STALE_MS: env.millis(60_000),
+};
+
+export type Config = ReturnType<typeof loadAuditlogConfig>;
+
+export function loadAuditlogConfig(source?: Record<string, string | undefined>) {
+  return loadConfig(configShape, source);
+}
