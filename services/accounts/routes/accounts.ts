@@ -1,0 +1,282 @@
+/** `/api/v1/accounts`: open, read, list accounts, their postings, and the ledger check. */
+import { createRoute, z } from "@hono/zod-openapi";
+import {
+  auditEvent,
+  type Catalog,
+  ConflictError,
+  createEvent,
+  enqueue,
+  NotFoundError,
+  requestActor,
+  type Sql,
+} from "../../../shared/mod.ts";
+import { ACCOUNT_CREATED, type AccountCreated } from "../../../shared/fleet/accounts.ts";
+import {
+  checkLedger,
+  findAccount,
+  insertAccount,
+  listAccounts,
+  listPostings,
+} from "../adapters/accounts_repo.ts";
+import type { PostgresGuard } from "../adapters/postgres_guard.ts";
+import { formatMoney, moneyProblemMessage, parseMoney } from "../domain/money.ts";
+import { createCompatRouter } from "./compat.ts";
+
+export interface AccountsRouteDeps {
+  sql: Sql;
+  catalog: Catalog;
+  guard: PostgresGuard;
+  service: string;
+}
+
+const INVALID_ID = "invalid account ID";
+
+/** A positive integer account id (JSON number). */
+export const accountIdNumber = z.number({ error: INVALID_ID }).int(INVALID_ID).positive(INVALID_ID)
+  .max(Number.MAX_SAFE_INTEGER, INVALID_ID).openapi({ example: 123 });
+
+/** Money in a request: a decimal string, at most two fraction digits. */
+export function moneyInput(options: { positive: boolean }) {
+  return z.string({ error: "invalid amount format" }).superRefine((value, ctx) => {
+    const parsed = parseMoney(value);
+    if (!parsed.ok) ctx.addIssue({ code: "custom", message: moneyProblemMessage(parsed.problem) });
+    else if (options.positive && parsed.cents === 0n) {
+      ctx.addIssue({ code: "custom", message: "amount must be positive" });
+    }
+  }).openapi({ example: "100.50", description: "Decimal string, at most two fraction digits" });
+}
+
+const accountIdParam = z.object({
+  account_id: z.string().regex(/^[0-9]{1,15}$/, INVALID_ID).refine((v) => Number(v) > 0, INVALID_ID)
+    .openapi({ param: { name: "account_id", in: "path" }, example: "123" }),
+});
+
+const pageQuery = z.object({
+  after: z.coerce.number().int().min(0).default(0).openapi({
+    description: "Cursor: the last id of the previous page",
+  }),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+const Account = z.object({
+  account_id: z.number().int(),
+  balance: z.string().openapi({ example: "100.50" }),
+}).openapi("Account");
+
+const Posting = z.object({
+  id: z.number().int(),
+  transaction_id: z.number().int().nullable(),
+  kind: z.enum(["opening", "debit", "credit"]),
+  amount: z.string().openapi({ example: "-50.25" }),
+  balance_after: z.string(),
+  created_at: z.string(),
+}).openapi("Posting");
+
+const Problem = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number(),
+  detail: z.string(),
+  error: z.string().optional(),
+}).openapi("Problem");
+
+const problemContent = { "application/problem+json": { schema: Problem } };
+const json = <T extends z.ZodType>(schema: T) => ({ "application/json": { schema } });
+
+const createAccount = createRoute({
+  method: "post",
+  path: "/",
+  summary: "Open an account with an initial balance",
+  request: {
+    body: {
+      required: true,
+      content: json(z.object({
+        account_id: accountIdNumber,
+        initial_balance: moneyInput({ positive: false }),
+      })),
+    },
+  },
+  responses: {
+    201: { description: "Created", content: json(Account) },
+    400: { description: "Invalid id or amount", content: problemContent },
+    409: { description: "The account exists", content: problemContent },
+  },
+});
+
+const getAccount = createRoute({
+  method: "get",
+  path: "/{account_id}",
+  summary: "An account's balance",
+  request: { params: accountIdParam },
+  responses: {
+    200: { description: "OK", content: json(Account) },
+    400: { description: "Invalid id", content: problemContent },
+    404: { description: "No such account", content: problemContent },
+  },
+});
+
+const listRoute = createRoute({
+  method: "get",
+  path: "/",
+  summary: "Accounts in id order, keyset-paginated",
+  request: { query: pageQuery },
+  responses: {
+    200: {
+      description: "OK",
+      content: json(z.object({ items: z.array(Account), next_cursor: z.string().nullable() })),
+    },
+  },
+});
+
+const postingsRoute = createRoute({
+  method: "get",
+  path: "/{account_id}/postings",
+  summary: "An account's history: its postings, oldest first, keyset-paginated",
+  request: { params: accountIdParam, query: pageQuery },
+  responses: {
+    200: {
+      description: "OK",
+      content: json(z.object({
+        account_id: z.number().int(),
+        balance: z.string(),
+        items: z.array(Posting),
+        next_cursor: z.string().nullable(),
+      })),
+    },
+    400: { description: "Invalid id", content: problemContent },
+    404: { description: "No such account", content: problemContent },
+  },
+});
+
+const ledgerCheckRoute = createRoute({
+  method: "get",
+  path: "/ledger-check",
+  summary: "Proves balance = sum of postings for every account, and no negative balance",
+  responses: {
+    200: {
+      description: "The ledger is consistent",
+      content: json(z.object({
+        ok: z.boolean(),
+        accounts: z.number().int(),
+        total_balance: z.string(),
+        total_opening: z.string(),
+        mismatches: z.array(z.object({
+          account_id: z.number().int(),
+          balance: z.string(),
+          postings_sum: z.string(),
+        })),
+        negative: z.array(z.number().int()),
+        unbalanced_transfers: z.array(z.number().int()),
+      })),
+    },
+    500: { description: "The ledger is inconsistent (same body, ok: false)" },
+  },
+});
+
+const notFound = (id: number) =>
+  new NotFoundError(`Account ${id} not found`, { extensions: { error: "account not found" } });
+
+export function accountsRoutes(deps: AccountsRouteDeps) {
+  const { sql, catalog, guard, service } = deps;
+  const router = createCompatRouter();
+
+  // Registered before "/{account_id}" so the static path wins.
+  router.openapi(ledgerCheckRoute, async (c) => {
+    const report = await guard(() => checkLedger(sql));
+    const body = {
+      ok: report.ok,
+      accounts: report.accounts,
+      total_balance: formatMoney(report.totalBalance),
+      total_opening: formatMoney(report.totalOpening),
+      mismatches: report.mismatches.map((m) => ({
+        account_id: m.accountId,
+        balance: formatMoney(m.balance),
+        postings_sum: formatMoney(m.postingsSum),
+      })),
+      negative: report.negative,
+      unbalanced_transfers: report.unbalancedTransfers,
+    };
+    return c.json(body, report.ok ? 200 : 500);
+  });
+
+  router.openapi(createAccount, async (c) => {
+    const body = c.req.valid("json");
+    const parsed = parseMoney(body.initial_balance);
+    if (!parsed.ok) throw new Error("unreachable: validated by the schema");
+    const actor = requestActor(c);
+    const created = await guard(() =>
+      sql.begin(async (tx) => {
+        const row = await insertAccount(tx, body.account_id, parsed.cents);
+        if (!row) {
+          throw new ConflictError(`Cannot create account ${body.account_id}: it already exists`, {
+            extensions: { error: "account already exists" },
+          });
+        }
+        const after = { account_id: row.accountId, balance: formatMoney(row.balance) };
+        const cause = { correlationId: c.get("correlationId") };
+        await enqueue(tx, catalog, [
+          createEvent<AccountCreated>({
+            type: ACCOUNT_CREATED,
+            source: service,
+            subject: row.accountId,
+            cause,
+            data: after,
+          }),
+          auditEvent({
+            source: service,
+            actor,
+            action: "account.created",
+            target: { type: "account", id: row.accountId },
+            before: null,
+            after,
+            metadata: { request_id: c.get("requestId") },
+            cause,
+          }),
+        ]);
+        return after;
+      })
+    );
+    c.header("location", `/api/v1/accounts/${created.account_id}`);
+    return c.json(created, 201);
+  });
+
+  router.openapi(getAccount, async (c) => {
+    const id = Number(c.req.valid("param").account_id);
+    const row = await guard(() => findAccount(sql, id));
+    if (!row) throw notFound(id);
+    return c.json({ account_id: row.accountId, balance: formatMoney(row.balance) }, 200);
+  });
+
+  router.openapi(listRoute, async (c) => {
+    const page = c.req.valid("query");
+    const rows = await guard(() => listAccounts(sql, page));
+    return c.json({
+      items: rows.map((r) => ({ account_id: r.accountId, balance: formatMoney(r.balance) })),
+      next_cursor: rows.length === page.limit ? String(rows[rows.length - 1].accountId) : null,
+    }, 200);
+  });
+
+  router.openapi(postingsRoute, async (c) => {
+    const id = Number(c.req.valid("param").account_id);
+    const page = c.req.valid("query");
+    const [account, rows] = await guard(() =>
+      Promise.all([findAccount(sql, id), listPostings(sql, id, page)])
+    );
+    if (!account) throw notFound(id);
+    return c.json({
+      account_id: id,
+      balance: formatMoney(account.balance),
+      items: rows.map((p) => ({
+        id: p.id,
+        transaction_id: p.transactionId,
+        kind: p.kind,
+        amount: formatMoney(p.amount),
+        balance_after: formatMoney(p.balanceAfter),
+        created_at: p.createdAt.toISOString(),
+      })),
+      next_cursor: rows.length === page.limit ? String(rows[rows.length - 1].id) : null,
+    }, 200);
+  });
+
+  return router;
+}
