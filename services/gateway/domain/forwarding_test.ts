@@ -1,0 +1,62 @@
+import assert from "node:assert/strict";
+import {
+  clientResponseHeaders,
+  type ForwardContext,
+  newTraceparent,
+  upstreamRequestHeaders,
+} from "./forwarding.ts";
+
+const ctx: ForwardContext = {
+  requestId: "req-1",
+  correlationId: "corr-1",
+  traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+  clientIp: "10.0.0.9",
+  host: "gateway.local:8080",
+  proto: "http",
+};
+
+Deno.test("ids, trace context and Idempotency-Key go upstream; hop-by-hop headers do not", () => {
+  const incoming = new Headers({
+    "idempotency-key": "k-1",
+    "content-type": "application/json",
+    connection: "keep-alive, x-secret-hop",
+    "x-secret-hop": "1",
+    "keep-alive": "timeout=5",
+    host: "gateway.local:8080",
+    "accept-encoding": "gzip",
+  });
+  const out = upstreamRequestHeaders(incoming, ctx);
+  assert.equal(out.get("idempotency-key"), "k-1");
+  assert.equal(out.get("content-type"), "application/json");
+  assert.equal(out.get("x-request-id"), "req-1");
+  assert.equal(out.get("x-correlation-id"), "corr-1");
+  assert.equal(out.get("traceparent"), ctx.traceparent);
+  assert.equal(out.get("x-forwarded-for"), "10.0.0.9");
+  assert.equal(out.get("x-forwarded-host"), "gateway.local:8080");
+  assert.equal(out.get("accept-encoding"), "identity");
+  for (const gone of ["connection", "keep-alive", "x-secret-hop", "host"]) {
+    assert.equal(out.has(gone), false, gone);
+  }
+});
+
+Deno.test("the client address is appended to an existing x-forwarded-for", () => {
+  const out = upstreamRequestHeaders(new Headers({ "x-forwarded-for": "1.2.3.4" }), ctx);
+  assert.equal(out.get("x-forwarded-for"), "1.2.3.4, 10.0.0.9");
+});
+
+Deno.test("a missing or malformed traceparent starts a new trace", () => {
+  for (const traceparent of [undefined, "garbage"]) {
+    const out = upstreamRequestHeaders(new Headers(), { ...ctx, traceparent });
+    assert.match(out.get("traceparent")!, /^00-[\da-f]{32}-[\da-f]{16}-01$/);
+  }
+  assert.notEqual(newTraceparent(), newTraceparent());
+});
+
+Deno.test("response headers lose hop-by-hop ones and keep the rest", () => {
+  const out = clientResponseHeaders(
+    new Headers({ "transfer-encoding": "chunked", etag: '"abc"', "content-length": "5" }),
+  );
+  assert.equal(out.has("transfer-encoding"), false);
+  assert.equal(out.get("etag"), '"abc"');
+  assert.equal(out.get("content-length"), "5");
+});

@@ -1,0 +1,74 @@
+/**
+ * The streaming reverse proxy for `/api/v1/*`: the route table picks the upstream, the
+ * request body streams up and the response body streams back, never buffered.
+ */
+import type { Handler } from "hono";
+import type { AppEnv, Metrics } from "../../shared/mod.ts";
+import { problem, problemResponse } from "../../shared/mod.ts";
+import { forwardContext } from "./client.ts";
+import { clientResponseHeaders, upstreamRequestHeaders } from "./domain/forwarding.ts";
+import { matchRoute, type Route } from "./domain/routes.ts";
+import { type Upstream, UpstreamFailure } from "./upstream.ts";
+
+export interface ProxyDeps {
+  routes: readonly Route[];
+  upstreams: ReadonlyMap<string, Upstream>;
+  trustForwardedFor: boolean;
+  metrics: Metrics;
+}
+
+/** Copies an upstream response for the client; the body stream is handed on, not read. */
+export function relay(res: Response): Response {
+  return new Response(res.body, {
+    status: res.status,
+    statusText: res.statusText,
+    headers: clientResponseHeaders(res.headers),
+  });
+}
+
+export function proxy(deps: ProxyDeps): Handler<AppEnv> {
+  const requests = deps.metrics.counter(
+    "gateway_upstream_requests_total",
+    "Requests the gateway sent on, by upstream and outcome (HTTP status or failure)",
+    ["upstream", "outcome"],
+  );
+  const duration = deps.metrics.histogram(
+    "gateway_upstream_seconds",
+    "Time until the upstream's response headers",
+    ["upstream"],
+  );
+  return async function proxy(c) {
+    const url = new URL(c.req.url);
+    const route = matchRoute(deps.routes, url.pathname);
+    const upstream = route && deps.upstreams.get(route.upstream);
+    if (!upstream) {
+      return problemResponse(
+        problem(404, "Not found", `No route for ${c.req.method} ${url.pathname}`, url.pathname),
+      );
+    }
+    const started = performance.now();
+    try {
+      const res = await upstream.send(url.pathname + url.search, {
+        method: c.req.method,
+        headers: upstreamRequestHeaders(
+          c.req.raw.headers,
+          forwardContext(c, deps.trustForwardedFor),
+        ),
+        body: c.req.raw.body,
+        signal: c.req.raw.signal,
+      });
+      requests.labels({ upstream: upstream.name, outcome: String(res.status) }).inc();
+      duration.labels({ upstream: upstream.name }).observe((performance.now() - started) / 1000);
+      return relay(res);
+    } catch (err) {
+      if (!(err instanceof UpstreamFailure)) throw err;
+      requests.labels({ upstream: upstream.name, outcome: `gateway_${err.status}` }).inc();
+      c.get("logger").warn("upstream failed", {
+        upstream: upstream.name,
+        status: err.status,
+        error: err.message,
+      });
+      return err.toResponse(url.pathname);
+    }
+  };
+}

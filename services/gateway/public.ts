@@ -1,0 +1,236 @@
+/**
+ * The public BFF of the original gateway, same contract: `POST /public/users`,
+ * `POST /public/listings` (the user must exist first) and `GET /public/listings` (served from
+ * listing-view). Errors are problem+json that also carry the original `result: false, error`.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { type AppEnv, createRouter, problem, problemResponse } from "../../shared/mod.ts";
+import { forwardContext } from "./client.ts";
+import { upstreamRequestHeaders } from "./domain/forwarding.ts";
+import { relay } from "./proxy.ts";
+import { type Upstream, UpstreamFailure } from "./upstream.ts";
+
+export interface PublicDeps {
+  users: Upstream;
+  listings: Upstream;
+  listingView: Upstream;
+  trustForwardedFor: boolean;
+}
+
+const userId = z.union([z.number().int().positive(), z.string().regex(/^[\w-]{1,64}$/)])
+  .openapi({ description: "The user's id", example: 1 });
+
+const User = z.object({
+  id: userId,
+  name: z.string(),
+  created_at: z.union([z.number(), z.string()]).optional(),
+  updated_at: z.union([z.number(), z.string()]).optional(),
+}).passthrough().openapi("PublicUser");
+
+const Listing = z.object({
+  id: z.union([z.number(), z.string()]),
+  user_id: userId.optional(),
+  listing_type: z.enum(["rent", "sale"]),
+  price: z.number().int(),
+  created_at: z.union([z.number(), z.string()]).optional(),
+  updated_at: z.union([z.number(), z.string()]).optional(),
+  user: User.optional(),
+}).passthrough().openapi("PublicListing");
+
+const ErrorBody = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  result: z.literal(false).optional(),
+  error: z.string().optional(),
+}).openapi("PublicProblem");
+
+const problemContent = { "application/problem+json": { schema: ErrorBody } };
+
+const createUser = createRoute({
+  method: "post",
+  path: "/public/users",
+  tags: ["public"],
+  summary: "Create a user",
+  request: {
+    body: {
+      required: true,
+      content: {
+        "application/json": { schema: z.object({ name: z.string().trim().min(1).max(200) }) },
+      },
+    },
+  },
+  responses: {
+    200: {
+      description: "Created",
+      content: { "application/json": { schema: z.object({ result: z.boolean(), user: User }) } },
+    },
+    400: { description: "Invalid request", content: problemContent },
+    503: { description: "users is unavailable", content: problemContent },
+  },
+});
+
+const createListing = createRoute({
+  method: "post",
+  path: "/public/listings",
+  tags: ["public"],
+  summary: "Create a listing for an existing user",
+  request: {
+    body: {
+      required: true,
+      content: {
+        "application/json": {
+          schema: z.object({
+            user_id: userId,
+            listing_type: z.enum(["rent", "sale"]),
+            price: z.number().int().min(1),
+          }),
+        },
+      },
+    },
+  },
+  responses: {
+    200: {
+      description: "Created",
+      content: {
+        "application/json": { schema: z.object({ result: z.boolean(), listing: Listing }) },
+      },
+    },
+    400: { description: "Invalid request", content: problemContent },
+    404: { description: "The user does not exist", content: problemContent },
+    503: { description: "users or listings is unavailable", content: problemContent },
+  },
+});
+
+const listListings = createRoute({
+  method: "get",
+  path: "/public/listings",
+  tags: ["public"],
+  summary: "Listings with their user, newest first (from listing-view)",
+  request: {
+    query: z.object({
+      page_num: z.coerce.number().int().min(1).default(1),
+      page_size: z.coerce.number().int().min(1).max(1000).default(10),
+      user_id: z.string().regex(/^[\w-]{1,64}$/).optional(),
+    }),
+  },
+  responses: {
+    200: {
+      description: "Listings",
+      content: {
+        "application/json": {
+          schema: z.object({ result: z.literal(true), listings: z.array(Listing) }),
+        },
+      },
+    },
+    400: { description: "Invalid request", content: problemContent },
+    503: { description: "listing-view is unavailable", content: problemContent },
+  },
+});
+
+/** The original clients read `result` and `error`; problem+json carries both as extensions. */
+function failure(status: number, title: string, detail: string, instance: string): Response {
+  return problemResponse(
+    problem(status, title, detail, instance, { result: false, error: detail }),
+  );
+}
+
+function jsonHeaders(c: Context<AppEnv>, deps: PublicDeps, withBody: boolean): Headers {
+  const headers = upstreamRequestHeaders(
+    c.req.raw.headers,
+    forwardContext(c, deps.trustForwardedFor),
+  );
+  headers.delete("content-length");
+  if (withBody) {
+    headers.set("content-type", "application/json");
+  } else {
+    headers.delete("content-type");
+    headers.delete("idempotency-key");
+  }
+  headers.set("accept", "application/json");
+  return headers;
+}
+
+/** The entity from an upstream answer, whether it is wrapped (`{"user": {...}}`) or not. */
+async function entity(res: Response, key: string): Promise<unknown> {
+  const body = await res.json() as Record<string, unknown>;
+  return body && typeof body === "object" && key in body ? body[key] : body;
+}
+
+/**
+ * Runs a handler, turning an UpstreamFailure into its problem. Typed as `never` because relayed
+ * upstream answers are raw Responses, outside the route's typed responses.
+ */
+async function guarded(c: Context<AppEnv>, run: () => Promise<Response>): Promise<never> {
+  return await attempt(c, run) as never;
+}
+
+async function attempt(c: Context<AppEnv>, run: () => Promise<Response>): Promise<Response> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof UpstreamFailure) {
+      const res = err.toResponse(c.req.path);
+      const doc = await res.json();
+      return problemResponse({ ...doc, result: false, error: doc.detail }, res.headers);
+    }
+    throw err;
+  }
+}
+
+export function publicRoutes(deps: PublicDeps) {
+  const router = createRouter();
+
+  router.openapi(createUser, (c) =>
+    guarded(c, async () => {
+      const res = await deps.users.send("/api/v1/users", {
+        method: "POST",
+        headers: jsonHeaders(c, deps, true),
+        body: JSON.stringify(c.req.valid("json")),
+        signal: c.req.raw.signal,
+      });
+      if (!res.ok) return relay(res);
+      return c.json({ result: true, user: await entity(res, "user") }, 200);
+    }));
+
+  router.openapi(createListing, (c) =>
+    guarded(c, async () => {
+      const body = c.req.valid("json");
+      const found = await deps.users.send(
+        `/api/v1/users/${encodeURIComponent(String(body.user_id))}`,
+        { method: "GET", headers: jsonHeaders(c, deps, false), signal: c.req.raw.signal },
+      );
+      if (found.status === 404) {
+        await found.body?.cancel();
+        return failure(404, "Not found", `User ${body.user_id} not found`, c.req.path);
+      }
+      if (!found.ok) return relay(found);
+      await found.body?.cancel();
+      const res = await deps.listings.send("/api/v1/listings", {
+        method: "POST",
+        headers: jsonHeaders(c, deps, true),
+        body: JSON.stringify(body),
+        signal: c.req.raw.signal,
+      });
+      if (!res.ok) return relay(res);
+      return c.json({ result: true, listing: await entity(res, "listing") }, 200);
+    }));
+
+  router.openapi(listListings, (c) =>
+    guarded(c, async () => {
+      const query = new URLSearchParams(new URL(c.req.url).search);
+      const valid = c.req.valid("query");
+      query.set("page_num", String(valid.page_num));
+      query.set("page_size", String(valid.page_size));
+      const res = await deps.listingView.send(`/api/v1/listing-view?${query}`, {
+        method: "GET",
+        headers: jsonHeaders(c, deps, false),
+        signal: c.req.raw.signal,
+      });
+      return relay(res);
+    }));
+
+  return router;
+}
