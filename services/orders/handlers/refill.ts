@@ -1,0 +1,59 @@
+/**
+ * Refill: when the KV bucket is empty (purged, lost, new) while Postgres holds orders, every
+ * order goes back into it. `kv.create` only fills missing keys, so a refill racing ingest
+ * never puts back an older version.
+ */
+import { errorMessage, type Logger, type Sql } from "../../../shared/mod.ts";
+import type { OrderCache } from "../adapters/order_cache.ts";
+import { allOrders, hasOrders } from "../adapters/order_repo.ts";
+import { orderJson } from "../domain/order.ts";
+
+export interface RefillDeps {
+  cache: OrderCache;
+  sql: Sql;
+  logger: Logger;
+}
+
+/** Refills the bucket if it is empty; returns how many orders were put back. */
+export async function refillIfEmpty(deps: RefillDeps): Promise<number> {
+  if ((await deps.cache.bucketSize()) > 0) return 0;
+  if (!(await hasOrders(deps.sql))) return 0;
+  const log = deps.logger.child({ component: "order-refill" });
+  log.warn("order cache bucket is empty; refilling it from Postgres");
+  const started = performance.now();
+  let filled = 0;
+  for await (const page of allOrders(deps.sql, 1_000)) {
+    const created = await Promise.all(
+      page.map((order) => deps.cache.fill(order.order_uid, orderJson(order))),
+    );
+    filled += created.filter(Boolean).length;
+  }
+  log.info("order cache refilled from Postgres", {
+    orders: filled,
+    duration_ms: Math.round(performance.now() - started),
+  });
+  return filled;
+}
+
+/** Checks at once and then every `intervalMs`, one pass at a time; stop waits for a pass. */
+export function keepRefilled(
+  deps: RefillDeps & { intervalMs: number },
+): { stop(): Promise<void> } {
+  let current: Promise<void> | undefined;
+  const pass = () => {
+    current ??= refillIfEmpty(deps)
+      .then(() => {})
+      .catch((err) =>
+        deps.logger.warn("order cache refill check failed", { error: errorMessage(err) })
+      )
+      .finally(() => current = undefined);
+  };
+  pass();
+  const timer = setInterval(pass, deps.intervalMs);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await current;
+    },
+  };
+}

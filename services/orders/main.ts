@@ -1,0 +1,71 @@
+/** Composition root of the orders service (port 8087): the WB order tracker. */
+import {
+  bootstrap,
+  deadLetterCatalog,
+  mergeCatalogs,
+  serve,
+  startConsumer,
+} from "../../shared/mod.ts";
+import {
+  ORDERS_BUCKET,
+  ORDERS_INGEST_CONSUMER,
+  ORDERS_STREAM,
+  ordersCatalog,
+} from "../../shared/fleet/orders.ts";
+import { OrderCache } from "./adapters/order_cache.ts";
+import { createApp } from "./app.ts";
+import { loadOrdersConfig, SERVICE } from "./config.ts";
+import { ingestOrders, orderDecoder } from "./handlers/ingest.ts";
+import { orderReads } from "./handlers/queries.ts";
+import { keepRefilled } from "./handlers/refill.ts";
+import type { Order } from "./domain/order.ts";
+
+const config = loadOrdersConfig();
+const catalog = mergeCatalogs(deadLetterCatalog, ordersCatalog);
+const runtime = await bootstrap({
+  service: SERVICE,
+  catalog,
+  natsUrl: config.NATS_URL,
+  databaseUrl: config.DATABASE_URL,
+  logLevel: config.LOG_LEVEL,
+  shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+});
+const { logger, metrics, sql } = runtime;
+
+const cache = new OrderCache({
+  kv: await runtime.kv(ORDERS_BUCKET),
+  maxEntries: config.ORDERS_CACHE_ENTRIES,
+  logger,
+  metrics,
+});
+cache.start();
+runtime.lifecycle.defer("order cache", () => cache.stop());
+
+const refill = keepRefilled({ cache, sql, logger, intervalMs: config.ORDERS_REFILL_CHECK_MS });
+runtime.lifecycle.defer("order cache refill", () => refill.stop());
+
+const ingest = startConsumer<Order>({
+  nc: runtime.nats.nc,
+  catalog,
+  stream: ORDERS_STREAM,
+  durable: ORDERS_INGEST_CONSUMER,
+  logger,
+  metrics,
+  sql,
+  decode: orderDecoder(config.ORDERS_MAX_MESSAGE_BYTES),
+  batch: {
+    handler: ingestOrders({ cache, metrics }),
+    size: config.ORDERS_BATCH_SIZE,
+    maxWaitMs: config.ORDERS_BATCH_WAIT_MS,
+  },
+});
+runtime.lifecycle.defer("orders ingest", () => ingest.stop());
+
+const app = createApp({
+  service: SERVICE,
+  logger,
+  metrics,
+  readiness: { ...runtime.readiness, order_cache: () => cache.warm },
+  reads: orderReads({ cache, sql, logger, metrics }),
+});
+serve(runtime, app, config.PORT);
