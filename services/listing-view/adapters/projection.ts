@@ -1,0 +1,86 @@
+/**
+ * Applies user and listing snapshots to the read model. Every apply is idempotent and ignores
+ * stale versions, so redeliveries and reordering across consumers change nothing. The live
+ * consumers serialise work per user with an advisory lock: a listing and its user arriving at
+ * once cannot both miss each other, and a listing whose user has not arrived stays pending
+ * ("user" null) until `applyUser` completes it. Tables are parameters so the rebuild can fill
+ * fresh ones. Lock order is always users table, then listings table (the rebuild swap too).
+ */
+import type { Queryable } from "../../../shared/mod.ts";
+import type { ListingSnapshot, UserSnapshot } from "../../../shared/fleet/listings.ts";
+
+export interface ViewTables {
+  users: string;
+  listings: string;
+}
+
+export const LIVE_TABLES: ViewTables = { users: "view_users", listings: "listing_view" };
+
+/** Namespace of the per-user advisory locks (first key of pg_advisory_xact_lock(int, int)). */
+const LOCK_SPACE = 8086;
+
+export interface Projection {
+  applyUser(tx: Queryable, user: UserSnapshot): Promise<"applied" | "stale">;
+  applyListing(tx: Queryable, listing: ListingSnapshot): Promise<"applied" | "pending" | "stale">;
+}
+
+export function createProjection(
+  tables: ViewTables = LIVE_TABLES,
+  options: { serialize?: boolean } = {},
+): Projection {
+  const serialize = options.serialize ?? true;
+  const lockUser = async (tx: Queryable, userId: number) => {
+    if (serialize) await tx`select pg_advisory_xact_lock(${LOCK_SPACE}, ${userId})`;
+  };
+  return {
+    async applyUser(tx, user) {
+      await lockUser(tx, user.id);
+      const users = tx(tables.users);
+      const applied = await tx`
+        insert into ${users} (id, name, created_at, updated_at, version)
+        values (${user.id}, ${user.name}, ${user.created_at}, ${user.updated_at}, ${user.version})
+        on conflict (id) do update set
+          name = excluded.name, created_at = excluded.created_at,
+          updated_at = excluded.updated_at, version = excluded.version
+        where ${users}.version < excluded.version
+        returning id`;
+      if (applied.length === 0) return "stale";
+      const embedded = {
+        id: user.id,
+        name: user.name,
+        created_at: user.created_at,
+        updated_at: user.updated_at,
+      };
+      await tx`
+        update ${tx(tables.listings)} set "user" = ${tx.json(embedded)}
+        where user_id = ${user.id}`;
+      return "applied";
+    },
+
+    async applyListing(tx, listing) {
+      await lockUser(tx, listing.user_id);
+      // Read the user first, in its own statement: keeps the users-then-listings lock order.
+      const [user] = await tx<{ doc: Record<string, unknown> }[]>`
+        select jsonb_build_object(
+          'id', id, 'name', name, 'created_at', created_at, 'updated_at', updated_at) as doc
+        from ${tx(tables.users)} where id = ${listing.user_id}`;
+      const listings = tx(tables.listings);
+      const applied = await tx`
+        insert into ${listings}
+          (id, user_id, listing_type, price, photos, created_at, updated_at, version, "user")
+        values (${listing.id}, ${listing.user_id}, ${listing.listing_type}, ${listing.price},
+          ${tx.json(listing.photos as unknown as Parameters<typeof tx.json>[0])},
+          ${listing.created_at}, ${listing.updated_at}, ${listing.version},
+          ${user ? tx.json(user.doc as Parameters<typeof tx.json>[0]) : null})
+        on conflict (id) do update set
+          user_id = excluded.user_id, listing_type = excluded.listing_type,
+          price = excluded.price, photos = excluded.photos, created_at = excluded.created_at,
+          updated_at = excluded.updated_at, version = excluded.version, "user" = excluded."user",
+          projected_at = clock_timestamp()
+        where ${listings}.version < excluded.version
+        returning id`;
+      if (applied.length === 0) return "stale";
+      return user ? "applied" : "pending";
+    },
+  };
+}

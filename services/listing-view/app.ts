@@ -1,0 +1,31 @@
+/** The listing-view service's HTTP app: `createApp(deps)` for main.ts and for tests. */
+import {
+  createHttpApp,
+  type Logger,
+  type Metrics,
+  type ReadinessCheck,
+  type Sql,
+} from "../../shared/mod.ts";
+import { listingViewRoutes } from "./routes/listing_view.ts";
+
+export interface ListingViewDeps {
+  service: string;
+  logger: Logger;
+  metrics: Metrics;
+  sql: Sql;
+  readiness?: Record<string, ReadinessCheck>;
+}
+
+export function createApp(deps: ListingViewDeps) {
+  const app = createHttpApp({
+    service: deps.service,
+    logger: deps.logger,
+    metrics: deps.metrics,
+    readiness: deps.readiness,
+    title: "Flotilla listing-view",
+    description:
+      "The read side: listings with their user embedded, projected from user.* and listing.*; rebuildable with `deno task rebuild-view`",
+  });
+  app.route("/api/v1/listing-view", listingViewRoutes({ sql: deps.sql }));
+  return app;
+}

@@ -1,0 +1,49 @@
+/** The users service's HTTP app: `createApp(deps)` for main.ts and for tests. */
+import type { KV } from "@nats-io/kv";
+import {
+  type Catalog,
+  createHttpApp,
+  idempotency,
+  type Logger,
+  type Metrics,
+  type ReadinessCheck,
+  type Sql,
+} from "../../shared/mod.ts";
+import { usersRoutes } from "./routes/users.ts";
+
+export interface UsersDeps {
+  service: string;
+  logger: Logger;
+  metrics: Metrics;
+  sql: Sql;
+  catalog: Catalog;
+  /** The idempotency bucket; without it Idempotency-Key is ignored. */
+  idempotencyKv?: KV;
+  readiness?: Record<string, ReadinessCheck>;
+  /** Microseconds since the epoch. */
+  now?: () => number;
+}
+
+export function createApp(deps: UsersDeps) {
+  const app = createHttpApp({
+    service: deps.service,
+    logger: deps.logger,
+    metrics: deps.metrics,
+    readiness: deps.readiness,
+    title: "Flotilla users",
+    description: "Users (CQRS write side); publishes user.created and user.updated",
+  });
+  if (deps.idempotencyKv) {
+    app.use("/api/v1/users", idempotency({ kv: deps.idempotencyKv, service: deps.service }));
+  }
+  app.route(
+    "/api/v1/users",
+    usersRoutes({
+      service: deps.service,
+      sql: deps.sql,
+      catalog: deps.catalog,
+      now: deps.now ?? (() => Date.now() * 1000),
+    }),
+  );
+  return app;
+}

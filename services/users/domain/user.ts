@@ -1,0 +1,36 @@
+/** Users: request schemas and the rules of a change. Pure: no I/O. */
+import { z } from "@hono/zod-openapi";
+import type { UserSnapshot } from "../../../shared/fleet/listings.ts";
+
+export type User = UserSnapshot;
+
+/** Names are trimmed; blank or longer than 200 characters is refused. */
+export const userNameSchema = z.string().trim().min(1, "must not be blank").max(200)
+  .openapi({ example: "Ada Lovelace" });
+
+export const createUserSchema = z.object({ name: userNameSchema }).openapi("CreateUser");
+export const updateUserSchema = z.object({ name: userNameSchema }).openapi("UpdateUser");
+
+export const userSchema = z.object({
+  id: z.number().int().openapi({ example: 1 }),
+  name: z.string(),
+  created_at: z.number().int().openapi({ description: "microseconds since the epoch" }),
+  updated_at: z.number().int().openapi({ description: "microseconds since the epoch" }),
+  version: z.number().int(),
+}).openapi("User");
+
+export const pageQuerySchema = z.object({
+  page_num: z.coerce.number().int().min(1).default(1).openapi({ example: 1 }),
+  page_size: z.coerce.number().int().min(1).max(100).default(10).openapi({ example: 10 }),
+});
+
+/** What a rename changes; `undefined` when the name is already the same (nothing to emit). */
+export function rename(user: User, name: string, nowMicros: number): User | undefined {
+  if (user.name === name) return undefined;
+  return {
+    ...user,
+    name,
+    updated_at: Math.max(nowMicros, user.updated_at),
+    version: user.version + 1,
+  };
+}
