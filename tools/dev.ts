@@ -12,6 +12,8 @@ import { type FleetUrls, services } from "./services.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const dataDir = Deno.env.get("FLOTILLA_DATA_DIR") ?? `${root}.data`;
+// Shifts every service port (8080 → 8080 + offset), to run a second fleet beside the first.
+const portOffset = Number(Deno.env.get("FLOTILLA_PORT_OFFSET") ?? "0");
 
 async function portOr(preferred: number): Promise<number> {
   try {
@@ -56,7 +58,8 @@ for (const s of services) if (await exists(`${root}${s.main}`)) present.push(s);
 const fleet: FleetUrls = {
   natsUrl,
   databaseUrlFor,
-  serviceUrl: (name) => `http://127.0.0.1:${services.find((s) => s.name === name)?.port}`,
+  serviceUrl: (name) =>
+    `http://127.0.0.1:${(services.find((s) => s.name === name)?.port ?? 0) + portOffset}`,
 };
 
 const children: { name: string; child: Deno.ChildProcess }[] = [];
@@ -80,7 +83,7 @@ for (const s of present) {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", `${root}${s.main}`],
     env: {
-      PORT: String(s.port),
+      PORT: String(s.port + portOffset),
       NATS_URL: natsUrl,
       ...(s.database ? { DATABASE_URL: databaseUrlFor(s.database) } : {}),
       ...s.env?.(fleet),
