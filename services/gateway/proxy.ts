@@ -55,7 +55,6 @@ export function proxy(deps: ProxyDeps): Handler<AppEnv> {
           forwardContext(c, deps.trustForwardedFor),
         ),
         body: c.req.raw.body,
-        signal: c.req.raw.signal,
       });
       requests.labels({ upstream: upstream.name, outcome: String(res.status) }).inc();
       duration.labels({ upstream: upstream.name }).observe((performance.now() - started) / 1000);

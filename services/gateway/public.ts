@@ -189,7 +189,6 @@ export function publicRoutes(deps: PublicDeps) {
         method: "POST",
         headers: jsonHeaders(c, deps, true),
         body: JSON.stringify(c.req.valid("json")),
-        signal: c.req.raw.signal,
       });
       if (!res.ok) return relay(res);
       return c.json({ result: true, user: await entity(res, "user") }, 200);
@@ -200,7 +199,7 @@ export function publicRoutes(deps: PublicDeps) {
       const body = c.req.valid("json");
       const found = await deps.users.send(
         `/api/v1/users/${encodeURIComponent(String(body.user_id))}`,
-        { method: "GET", headers: jsonHeaders(c, deps, false), signal: c.req.raw.signal },
+        { method: "GET", headers: jsonHeaders(c, deps, false) },
       );
       if (found.status === 404) {
         await found.body?.cancel();
@@ -212,7 +211,6 @@ export function publicRoutes(deps: PublicDeps) {
         method: "POST",
         headers: jsonHeaders(c, deps, true),
         body: JSON.stringify(body),
-        signal: c.req.raw.signal,
       });
       if (!res.ok) return relay(res);
       return c.json({ result: true, listing: await entity(res, "listing") }, 200);
@@ -227,7 +225,6 @@ export function publicRoutes(deps: PublicDeps) {
       const res = await deps.listingView.send(`/api/v1/listing-view?${query}`, {
         method: "GET",
         headers: jsonHeaders(c, deps, false),
-        signal: c.req.raw.signal,
       });
       return relay(res);
     }));

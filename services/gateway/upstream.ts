@@ -84,8 +84,6 @@ export interface SendInit {
   method: string;
   headers: Headers;
   body?: BodyInit | null;
-  /** The client's signal: the upstream request stops when the client goes away. */
-  signal?: AbortSignal;
 }
 
 export type CircuitStateName = "closed" | "open" | "half-open" | "isolated";
@@ -174,7 +172,7 @@ export class Upstream {
           throw new FailedAnswer(res);
         }
         return res;
-      }, init.signal);
+      });
     } catch (err) {
       if (err instanceof FailedAnswer) return err.response;
       await failed?.body?.cancel();

@@ -1,0 +1,268 @@
+/**
+ * The gateway in front of stub upstreams (real HTTP servers): routing, header propagation,
+ * streaming of large bodies, retries only for GET, timeouts, a stopped upstream failing fast
+ * and recovering when its circuit half-opens, and the rate limit.
+ */
+import assert from "node:assert/strict";
+import { ROUTES, UPSTREAM_ENV, UPSTREAM_NAMES } from "../services/gateway/config.ts";
+import { startGateway, stubUpstream } from "../services/gateway/testing.ts";
+import { eventually, integration } from "../tools/harness.ts";
+
+integration(
+  "every /api/v1 resource reaches its own upstream with path and query unchanged",
+  async () => {
+    const stubs = new Map(UPSTREAM_NAMES.map((name) => [
+      name,
+      stubUpstream((_req, seen) => Response.json({ upstream: name, path: seen.path })),
+    ]));
+    await using gateway = startGateway(
+      Object.fromEntries(UPSTREAM_NAMES.map((n) => [UPSTREAM_ENV[n], stubs.get(n)!.url])),
+    );
+    try {
+      for (const route of ROUTES) {
+        for (const path of [route.prefix, `${route.prefix}/42/sub?x=1&y=two`]) {
+          const res = await fetch(gateway.url + path);
+          assert.equal(res.status, 200, path);
+          assert.deepEqual(await res.json(), { upstream: route.upstream, path }, path);
+        }
+      }
+      for (const path of ["/api/v1/unknown", "/api/v1/usersx", "/api/v2/users"]) {
+        const res = await fetch(gateway.url + path);
+        assert.equal(res.status, 404, path);
+        assert.equal(res.headers.get("content-type"), "application/problem+json");
+        await res.body?.cancel();
+      }
+    } finally {
+      for (const stub of stubs.values()) await stub.stop();
+    }
+  },
+);
+
+integration(
+  "request id, correlation, traceparent, Idempotency-Key and client address reach the upstream",
+  async () => {
+    await using users = stubUpstream(() => Response.json({ id: 1 }, { status: 201 }));
+    await using gateway = startGateway({ UPSTREAM_USERS: users.url });
+    const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    const res = await fetch(`${gateway.url}/api/v1/users`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-request-id": "req-abc",
+        "x-correlation-id": "corr-xyz",
+        traceparent,
+        "idempotency-key": "key-123",
+        "x-forwarded-for": "203.0.113.7",
+      },
+      body: JSON.stringify({ name: "Ada" }),
+    });
+    assert.equal(res.status, 201);
+    assert.equal(res.headers.get("x-request-id"), "req-abc");
+    await res.body?.cancel();
+    const [seen] = users.seen;
+    assert.equal(seen.method, "POST");
+    assert.equal(new TextDecoder().decode(seen.body), '{"name":"Ada"}');
+    assert.equal(seen.headers.get("x-request-id"), "req-abc");
+    assert.equal(seen.headers.get("x-correlation-id"), "corr-xyz");
+    assert.equal(seen.headers.get("traceparent"), traceparent);
+    assert.equal(seen.headers.get("idempotency-key"), "key-123");
+    assert.equal(seen.headers.get("x-forwarded-for"), "203.0.113.7, 127.0.0.1");
+
+    // Without ids from the client the gateway makes them and still sends them on.
+    const bare = await fetch(`${gateway.url}/api/v1/users/1`);
+    await bare.body?.cancel();
+    const second = users.seen[1];
+    assert.ok(second.headers.get("x-request-id"));
+    assert.equal(second.headers.get("x-request-id"), bare.headers.get("x-request-id"));
+    assert.match(second.headers.get("traceparent")!, /^00-[\da-f]{32}-[\da-f]{16}-01$/);
+  },
+);
+
+integration(
+  "a 5 MiB photo streams up and back byte for byte with its length and type",
+  async () => {
+    const stored = new Map<string, { bytes: Uint8Array<ArrayBuffer>; type: string }>();
+    await using listings = stubUpstream((req, seen) => {
+      if (req.method === "PUT") {
+        stored.set(seen.path, { bytes: seen.body, type: req.headers.get("content-type")! });
+        return Response.json({ size: seen.body.length }, { status: 201 });
+      }
+      const photo = stored.get(seen.path)!;
+      return new Response(photo.bytes, {
+        headers: { "content-type": photo.type, etag: '"v1"' },
+      });
+    });
+    await using gateway = startGateway({ UPSTREAM_LISTINGS: listings.url });
+    const photo = crypto.getRandomValues(new Uint8Array(64 * 1024));
+    const big = new Uint8Array(5 * 1024 * 1024);
+    for (let i = 0; i < big.length; i += photo.length) big.set(photo, i);
+    const path = "/api/v1/listings/7/photos/front.jpg";
+
+    const put = await fetch(gateway.url + path, {
+      method: "PUT",
+      headers: { "content-type": "image/jpeg" },
+      body: new Response(big).body, // a stream, as a browser upload would send it
+    });
+    assert.equal(put.status, 201);
+    assert.deepEqual(await put.json(), { size: big.length });
+
+    const got = await fetch(gateway.url + path);
+    assert.equal(got.status, 200);
+    assert.equal(got.headers.get("content-type"), "image/jpeg");
+    assert.equal(got.headers.get("content-length"), String(big.length));
+    assert.equal(got.headers.get("etag"), '"v1"');
+    const back = new Uint8Array(await got.arrayBuffer());
+    const digest = async (b: Uint8Array<ArrayBuffer>) =>
+      new Uint8Array(await crypto.subtle.digest("SHA-256", b)).join();
+    assert.equal(back.length, big.length);
+    assert.equal(await digest(back), await digest(big));
+  },
+);
+
+integration(
+  "an upstream without a URL answers 503 problem+json naming it and its variable",
+  async () => {
+    await using gateway = startGateway({});
+    const res = await fetch(`${gateway.url}/api/v1/orders/b563feb7b2b84b6test`);
+    assert.equal(res.status, 503);
+    assert.equal(res.headers.get("content-type"), "application/problem+json");
+    const doc = await res.json();
+    assert.equal(doc.upstream, "orders");
+    assert.match(doc.detail, /UPSTREAM_ORDERS is not set/);
+  },
+);
+
+integration("GET is retried after an upstream 503, POST is not", async () => {
+  let calls = 0;
+  await using accounts = stubUpstream(() => {
+    calls++;
+    return calls % 2 === 1
+      ? Response.json({ title: "busy" }, { status: 503 })
+      : Response.json({ ok: true });
+  });
+  await using gateway = startGateway({ UPSTREAM_ACCOUNTS: accounts.url, UPSTREAM_RETRIES: "2" });
+
+  const get = await fetch(`${gateway.url}/api/v1/accounts/123`);
+  assert.equal(get.status, 200);
+  await get.body?.cancel();
+  assert.equal(calls, 2, "the GET was sent twice");
+
+  calls = 0;
+  const post = await fetch(`${gateway.url}/api/v1/accounts`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ account_id: 1, initial_balance: "10.00" }),
+  });
+  assert.equal(post.status, 503, "the upstream's own 503 is passed on");
+  assert.deepEqual(await post.json(), { title: "busy" });
+  assert.equal(calls, 1, "the POST was sent once");
+
+  // An upstream that stays down: one GET is tried 1 + UPSTREAM_RETRIES times, then given up.
+  calls = 0;
+  accounts.handler = () => {
+    calls++;
+    return new Response("down", { status: 503 });
+  };
+  const exhausted = await fetch(`${gateway.url}/api/v1/accounts/123`);
+  assert.equal(exhausted.status, 503);
+  await exhausted.body?.cancel();
+  assert.equal(calls, 3);
+});
+
+integration("a slow upstream gives 504 problem+json after the timeout", async () => {
+  await using auditlog = stubUpstream(async () => {
+    await new Promise((r) => setTimeout(r, 1_500));
+    return Response.json([]);
+  });
+  await using gateway = startGateway({
+    UPSTREAM_AUDITLOG: auditlog.url,
+    UPSTREAM_TIMEOUT_MS: "200",
+    UPSTREAM_RETRIES: "0",
+  });
+  const started = performance.now();
+  const res = await fetch(`${gateway.url}/api/v1/audit-logs`);
+  const elapsed = performance.now() - started;
+  assert.equal(res.status, 504);
+  const doc = await res.json();
+  assert.equal(doc.upstream, "auditlog");
+  assert.match(doc.detail, /did not answer within 200 ms/);
+  assert.ok(elapsed < 1_000, `answered after ${Math.round(elapsed)} ms`);
+});
+
+integration(
+  "a stopped upstream gives 503 quickly, its circuit opens, and it recovers after half-open",
+  async () => {
+    await using users = stubUpstream((_req, seen) => Response.json({ path: seen.path }));
+    await using gateway = startGateway({
+      UPSTREAM_USERS: users.url,
+      BREAKER_THRESHOLD: "3",
+      BREAKER_HALF_OPEN_MS: "400",
+      UPSTREAM_RETRIES: "1",
+    });
+    const get = () => fetch(`${gateway.url}/api/v1/users/1`);
+    assert.equal(await get().then(async (r) => (await r.body?.cancel(), r.status)), 200);
+
+    await users.stop();
+    const details: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const started = performance.now();
+      const res = await get();
+      const elapsed = performance.now() - started;
+      assert.equal(res.status, 503);
+      assert.equal(res.headers.get("content-type"), "application/problem+json");
+      assert.ok(res.headers.get("retry-after"), "503 says when to retry");
+      const doc = await res.json();
+      assert.equal(doc.upstream, "users");
+      details.push(doc.detail);
+      assert.ok(elapsed < 500, `503 after ${Math.round(elapsed)} ms`);
+    }
+    assert.match(details[0], /cannot be reached/);
+    assert.match(details.at(-1)!, /circuit is open/);
+
+    users.start();
+    const recovered = await eventually(
+      "the users route to recover",
+      async () => {
+        const res = await get();
+        const body = await res.json();
+        return res.status === 200 ? body : undefined;
+      },
+      5_000,
+      100,
+    );
+    assert.deepEqual(recovered, { path: "/api/v1/users/1" });
+    const ready = await (await fetch(`${gateway.url}/readyz`)).json();
+    assert.equal(ready.circuits.users, "closed");
+    assert.equal(ready.checks.users, "up");
+  },
+);
+
+integration("the rate limit answers 429 with Retry-After, per client IP", async () => {
+  await using users = stubUpstream(() => Response.json({ ok: true }));
+  await using gateway = startGateway({
+    UPSTREAM_USERS: users.url,
+    RATE_LIMIT_RPS: "0.5",
+    RATE_LIMIT_BURST: "3",
+    TRUST_FORWARDED_FOR: "true",
+  });
+  const from = (ip: string) =>
+    fetch(`${gateway.url}/api/v1/users`, { headers: { "x-forwarded-for": ip } });
+  for (let i = 0; i < 3; i++) {
+    const ok = await from("198.51.100.1");
+    assert.equal(ok.status, 200);
+    await ok.body?.cancel();
+  }
+  const limited = await from("198.51.100.1");
+  assert.equal(limited.status, 429);
+  assert.equal(limited.headers.get("retry-after"), "2");
+  assert.equal(limited.headers.get("content-type"), "application/problem+json");
+  assert.match((await limited.json()).detail, /198\.51\.100\.1/);
+  assert.equal(users.seen.length, 3, "a refused request never reaches the upstream");
+
+  const other = await from("198.51.100.2");
+  assert.equal(other.status, 200, "another client has its own bucket");
+  await other.body?.cancel();
+  const health = await fetch(`${gateway.url}/healthz`);
+  assert.equal(health.status, 200, "health checks are not limited");
+  await health.body?.cancel();
+});
