@@ -69,7 +69,8 @@ export const accountsCatalog = defineCatalog({
     durable: ACCOUNTS_TRANSFERS_CONSUMER,
     description: "accounts: applies submitted transfers to the ledger, exactly once",
     filterSubject: TRANSFER_SUBMITTED,
-    ackWaitMs: 30_000,
+    // Short: a crashed replica's messages come back within seconds; the runtime keeps slow work alive.
+    ackWaitMs: 5_000,
     maxDeliveries: 10,
     maxAckPending: 2_000,
     backoff: { baseMs: 200, maxMs: 10_000 },

@@ -37,7 +37,8 @@ export const transactionsCatalog = defineCatalog({
     durable: TRANSACTIONS_OUTCOMES_CONSUMER,
     description: "transactions: records the final status of each transfer",
     filterSubject: TRANSFER_OUTCOME_SUBJECTS,
-    ackWaitMs: 30_000,
+    // Short: a crashed replica's messages come back within seconds; the runtime keeps slow work alive.
+    ackWaitMs: 5_000,
     maxDeliveries: 10,
     maxAckPending: 2_000,
     backoff: { baseMs: 200, maxMs: 10_000 },

@@ -1,0 +1,155 @@
+/** Postgres access for transactions. Money is bigint cents. */
+import type { Queryable } from "../../../shared/mod.ts";
+import type { Cents } from "../../accounts/domain/money.ts";
+import type { FailureReason, Transaction, TransactionStatus } from "../domain/transaction.ts";
+
+interface Raw {
+  id: string;
+  source_account_id: string;
+  destination_account_id: string;
+  amount_cents: string;
+  status: TransactionStatus;
+  failure_reason: FailureReason | null;
+  reversal_of: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const COLUMNS = `id, source_account_id, destination_account_id, amount_cents, status,
+  failure_reason, reversal_of, created_at, updated_at`;
+
+const toTransaction = (r: Raw): Transaction => ({
+  id: Number(r.id),
+  sourceAccountId: Number(r.source_account_id),
+  destinationAccountId: Number(r.destination_account_id),
+  amount: BigInt(r.amount_cents),
+  status: r.status,
+  failureReason: r.failure_reason,
+  reversalOf: r.reversal_of === null ? null : Number(r.reversal_of),
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+export interface NewTransaction {
+  sourceAccountId: number;
+  destinationAccountId: number;
+  amount: Cents;
+  reversalOf?: number | null;
+  idempotencyKey?: string | null;
+}
+
+/**
+ * Inserts a pending transaction. With an idempotency key already used, returns the earlier
+ * row and `created: false` (the KV middleware normally answers first; this is the backstop).
+ */
+export async function insertTransaction(
+  tx: Queryable,
+  t: NewTransaction,
+): Promise<{ row: Transaction; created: boolean }> {
+  const rows = await tx<Raw[]>`
+    insert into transactions
+      (source_account_id, destination_account_id, amount_cents, reversal_of, idempotency_key)
+    values (${t.sourceAccountId}, ${t.destinationAccountId}, ${t.amount.toString()},
+            ${t.reversalOf ?? null}, ${t.idempotencyKey ?? null})
+    on conflict (idempotency_key) do nothing
+    returning ${tx.unsafe(COLUMNS)}`;
+  if (rows.length > 0) return { row: toTransaction(rows[0]), created: true };
+  const [existing] = await tx<Raw[]>`
+    select ${tx.unsafe(COLUMNS)} from transactions where idempotency_key = ${t.idempotencyKey!}`;
+  return { row: toTransaction(existing), created: false };
+}
+
+export async function findTransaction(
+  sql: Queryable,
+  id: number,
+  options: { lock?: boolean } = {},
+): Promise<Transaction | undefined> {
+  const rows = options.lock
+    ? await sql<Raw[]>`select ${sql.unsafe(COLUMNS)} from transactions where id = ${id} for update`
+    : await sql<Raw[]>`select ${sql.unsafe(COLUMNS)} from transactions where id = ${id}`;
+  return rows[0] ? toTransaction(rows[0]) : undefined;
+}
+
+/** Is there a reversal of `id` that is pending or complete? */
+export async function hasOpenReversal(sql: Queryable, id: number): Promise<boolean> {
+  const rows = await sql`
+    select 1 from transactions where reversal_of = ${id} and status <> 'failed' limit 1`;
+  return rows.length > 0;
+}
+
+/** Keyset page of transactions touching an account (either side), in id order. */
+export async function listTransactions(
+  sql: Queryable,
+  filter: { accountId?: number; status?: TransactionStatus; after: number; limit: number },
+): Promise<Transaction[]> {
+  const account = filter.accountId ?? null;
+  const status = filter.status ?? null;
+  const rows = await sql<Raw[]>`
+    select ${sql.unsafe(COLUMNS)} from transactions
+    where id > ${filter.after}
+      and (${account}::bigint is null
+           or source_account_id = ${account} or destination_account_id = ${account})
+      and (${status}::text is null or status = ${status})
+    order by id limit ${filter.limit}`;
+  return rows.map(toTransaction);
+}
+
+/** Moves a transaction from `from` to `to`; undefined when it was not in `from` any more. */
+export async function transition(
+  tx: Queryable,
+  id: number,
+  from: TransactionStatus,
+  to: TransactionStatus,
+  failureReason: FailureReason | null = null,
+): Promise<{ before: Transaction; after: Transaction } | undefined> {
+  const rows = await tx<Raw[]>`
+    update transactions
+    set status = ${to}, failure_reason = ${failureReason}, updated_at = now()
+    where id = ${id} and status = ${from}
+    returning ${tx.unsafe(COLUMNS)}`;
+  if (rows.length === 0) return undefined;
+  const after = toTransaction(rows[0]);
+  return { before: { ...after, status: from, failureReason: null }, after };
+}
+
+/**
+ * Settles pending transactions in one statement; returns the rows that changed (a
+ * transaction no longer pending is left as it is).
+ */
+export async function settleMany(
+  tx: Queryable,
+  outcomes: { id: number; status: TransactionStatus; failureReason: FailureReason | null }[],
+): Promise<Transaction[]> {
+  if (outcomes.length === 0) return [];
+  const rows = await tx<Raw[]>`
+    update transactions t
+    set status = u.status, failure_reason = u.reason, updated_at = now()
+    from (
+      select id, status, nullif(r, '') as reason from (
+        select unnest(${tx.array(outcomes.map((o) => String(o.id)))}::text[])::bigint as id,
+               unnest(${tx.array(outcomes.map((o) => o.status))}::text[]) as status,
+               unnest(${tx.array(outcomes.map((o) => o.failureReason ?? ""))}::text[]) as r
+      ) x
+    ) u
+    where t.id = u.id and t.status = 'pending'
+    returning t.id, t.source_account_id, t.destination_account_id, t.amount_cents, t.status,
+      t.failure_reason, t.reversal_of, t.created_at, t.updated_at`;
+  return rows.map(toTransaction);
+}
+
+/** Marks complete transactions `rollback` (their reversal completed); returns those changed. */
+export async function rollbackMany(tx: Queryable, ids: number[]): Promise<Transaction[]> {
+  if (ids.length === 0) return [];
+  const rows = await tx<Raw[]>`
+    update transactions set status = 'rollback', updated_at = now()
+    where id in ${tx(ids)} and status = 'complete'
+    returning ${tx.unsafe(COLUMNS)}`;
+  return rows.map(toTransaction);
+}
+
+/** Which of `ids` exist. */
+export async function existing(tx: Queryable, ids: number[]): Promise<Set<number>> {
+  if (ids.length === 0) return new Set();
+  const rows = await tx<{ id: string }[]>`select id from transactions where id in ${tx(ids)}`;
+  return new Set(rows.map((r) => Number(r.id)));
+}

@@ -1,0 +1,65 @@
+/** transactions: composition root. */
+import {
+  baseShape,
+  bootstrap,
+  env,
+  fleetCatalog,
+  IDEMPOTENCY_BUCKET,
+  loadConfig,
+  serve,
+  startConsumer,
+} from "../../shared/mod.ts";
+import type { TransferOutcome } from "../../shared/fleet/accounts.ts";
+import {
+  TRANSACTIONS_OUTCOMES_CONSUMER,
+  TRANSACTIONS_STREAM,
+} from "../../shared/fleet/transactions.ts";
+import { createApp } from "./app.ts";
+import { recordOutcomesHandler } from "./handlers/record_outcome.ts";
+
+const config = loadConfig({
+  ...baseShape("transactions", 8082),
+  DB_POOL_SIZE: env.positiveInt(10),
+  /** Outcomes recorded per Postgres transaction, at most. */
+  OUTCOME_BATCH_SIZE: env.positiveInt(200),
+  /** How long a partial batch waits for more outcomes. */
+  OUTCOME_BATCH_WAIT_MS: env.millis(2),
+});
+
+const runtime = await bootstrap({
+  service: "transactions",
+  catalog: fleetCatalog,
+  natsUrl: config.NATS_URL,
+  databaseUrl: config.DATABASE_URL,
+  logLevel: config.LOG_LEVEL,
+  shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+  poolSize: config.DB_POOL_SIZE,
+  relay: true,
+});
+
+const app = createApp({
+  sql: runtime.sql,
+  catalog: runtime.catalog,
+  logger: runtime.logger,
+  metrics: runtime.metrics,
+  readiness: runtime.readiness,
+  idempotencyKv: await runtime.kv(IDEMPOTENCY_BUCKET),
+});
+
+const outcomes = startConsumer<TransferOutcome>({
+  nc: runtime.nats.nc,
+  catalog: runtime.catalog,
+  stream: TRANSACTIONS_STREAM,
+  durable: TRANSACTIONS_OUTCOMES_CONSUMER,
+  logger: runtime.logger,
+  metrics: runtime.metrics,
+  sql: runtime.sql,
+  batch: {
+    handler: recordOutcomesHandler(runtime.catalog),
+    size: config.OUTCOME_BATCH_SIZE,
+    maxWaitMs: config.OUTCOME_BATCH_WAIT_MS,
+  },
+});
+runtime.lifecycle.defer("outcomes consumer", () => outcomes.stop());
+
+serve(runtime, app, config.PORT);

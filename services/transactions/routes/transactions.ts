@@ -1,0 +1,250 @@
+/** `/api/v1/transactions`: submit, read, list by account, reverse. */
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import {
+  type AuditActor,
+  auditEvent,
+  type Catalog,
+  ConflictError,
+  createEvent,
+  enqueue,
+  NotFoundError,
+  requestActor,
+  type Sql,
+  type TransactionSql,
+} from "../../../shared/mod.ts";
+import { TRANSFER_SUBMITTED, type TransferSubmitted } from "../../../shared/fleet/transactions.ts";
+import type { PostgresGuard } from "../../accounts/adapters/postgres_guard.ts";
+import { formatMoney, parseMoney } from "../../accounts/domain/money.ts";
+import { createCompatRouter } from "../../accounts/routes/compat.ts";
+import { accountIdNumber, moneyInput } from "../../accounts/routes/accounts.ts";
+import {
+  findTransaction,
+  hasOpenReversal,
+  insertTransaction,
+  listTransactions,
+  type NewTransaction,
+} from "../adapters/transactions_repo.ts";
+import { compensation, reversalRefusal, type Transaction } from "../domain/transaction.ts";
+import { TransactionSchema, transactionView } from "./view.ts";
+
+export interface TransactionsRouteDeps {
+  sql: Sql;
+  catalog: Catalog;
+  guard: PostgresGuard;
+  service: string;
+}
+
+const INVALID_ID = "invalid transaction ID";
+
+const idParam = z.object({
+  id: z.string().regex(/^[0-9]{1,15}$/, INVALID_ID).refine((v) => Number(v) > 0, INVALID_ID)
+    .openapi({ param: { name: "id", in: "path" }, example: "1" }),
+});
+
+const SubmitBody = z.object({
+  source_account_id: accountIdNumber,
+  destination_account_id: accountIdNumber,
+  amount: moneyInput({ positive: true }),
+}).refine((b) => b.source_account_id !== b.destination_account_id, {
+  path: ["destination_account_id"],
+  message: "source and destination accounts must be different",
+});
+
+const Problem = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number(),
+  detail: z.string(),
+  error: z.string().optional(),
+}).openapi("Problem");
+const problemContent = { "application/problem+json": { schema: Problem } };
+const json = <T extends z.ZodType>(schema: T) => ({ "application/json": { schema } });
+
+const submitRoute = createRoute({
+  method: "post",
+  path: "/",
+  summary: "Submit a transfer; it settles asynchronously (poll GET for complete/failed)",
+  request: {
+    headers: z.object({ "idempotency-key": z.string().optional() }),
+    body: { required: true, content: json(SubmitBody) },
+  },
+  responses: {
+    201: { description: "Accepted as pending", content: json(TransactionSchema) },
+    400: { description: "Same account, zero/negative/malformed amount", content: problemContent },
+    422: { description: "Idempotency-Key reused with another body", content: problemContent },
+  },
+});
+
+const getRoute = createRoute({
+  method: "get",
+  path: "/{id}",
+  summary: "A transaction and its status (pending, complete, failed, rollback)",
+  request: { params: idParam },
+  responses: {
+    200: { description: "OK", content: json(TransactionSchema) },
+    400: { description: "Invalid id", content: problemContent },
+    404: { description: "No such transaction", content: problemContent },
+  },
+});
+
+const listRoute = createRoute({
+  method: "get",
+  path: "/",
+  summary: "Transactions, optionally of one account (either side), keyset-paginated by id",
+  request: {
+    query: z.object({
+      account_id: z.coerce.number().int().positive().optional(),
+      status: z.enum(["pending", "complete", "failed", "rollback"]).optional(),
+      after: z.coerce.number().int().min(0).default(0),
+      limit: z.coerce.number().int().min(1).max(500).default(100),
+    }),
+  },
+  responses: {
+    200: {
+      description: "OK",
+      content: json(z.object({
+        items: z.array(TransactionSchema),
+        next_cursor: z.string().nullable(),
+      })),
+    },
+    400: { description: "Invalid filter", content: problemContent },
+  },
+});
+
+const reversalRoute = createRoute({
+  method: "post",
+  path: "/{id}/reversal",
+  summary:
+    "Reverse a complete transfer with a compensating transfer; the original becomes rollback",
+  request: { params: idParam },
+  responses: {
+    201: { description: "The compensating transfer, pending", content: json(TransactionSchema) },
+    404: { description: "No such transaction", content: problemContent },
+    409: { description: "Not complete, or already reversed", content: problemContent },
+  },
+});
+
+/** Writes a pending transaction and its `transaction.submitted` in one Postgres transaction. */
+async function submit(
+  tx: TransactionSql,
+  deps: TransactionsRouteDeps,
+  input: NewTransaction,
+  request: { actor: AuditActor; correlationId: string; requestId: string; action: string },
+): Promise<{ row: Transaction; created: boolean }> {
+  const { row, created } = await insertTransaction(tx, input);
+  if (!created) return { row, created };
+  const cause = { correlationId: request.correlationId };
+  await enqueue(tx, deps.catalog, [
+    createEvent<TransferSubmitted>({
+      type: TRANSFER_SUBMITTED,
+      source: deps.service,
+      subject: row.id,
+      cause,
+      data: {
+        transaction_id: row.id,
+        source_account_id: row.sourceAccountId,
+        destination_account_id: row.destinationAccountId,
+        amount: formatMoney(row.amount),
+        reversal_of: row.reversalOf,
+        actor: request.actor,
+      },
+    }),
+    auditEvent({
+      source: deps.service,
+      actor: request.actor,
+      action: request.action,
+      target: { type: "transaction", id: row.id },
+      before: null,
+      after: transactionView(row) as unknown as Record<string, unknown>,
+      metadata: { request_id: request.requestId },
+      cause,
+    }),
+  ]);
+  return { row, created };
+}
+
+function requestInfo(c: Context, action: string) {
+  return {
+    actor: requestActor(c),
+    correlationId: c.get("correlationId") as string,
+    requestId: c.get("requestId") as string,
+    action,
+  };
+}
+
+const notFound = (id: number) =>
+  new NotFoundError(`Transaction ${id} not found`, {
+    extensions: { error: "transaction not found" },
+  });
+
+export function transactionsRoutes(deps: TransactionsRouteDeps) {
+  const { sql, guard } = deps;
+  const router = createCompatRouter();
+
+  router.openapi(submitRoute, async (c) => {
+    const body = c.req.valid("json");
+    const amount = parseMoney(body.amount);
+    if (!amount.ok) throw new Error("unreachable: validated by the schema");
+    const info = requestInfo(c, "transaction.submitted");
+    const { row } = await guard(() =>
+      sql.begin((tx) =>
+        submit(tx, deps, {
+          sourceAccountId: body.source_account_id,
+          destinationAccountId: body.destination_account_id,
+          amount: amount.cents,
+          idempotencyKey: c.req.header("idempotency-key") ?? null,
+        }, info)
+      )
+    );
+    c.header("location", `/api/v1/transactions/${row.id}`);
+    return c.json(transactionView(row), 201);
+  });
+
+  router.openapi(getRoute, async (c) => {
+    const id = Number(c.req.valid("param").id);
+    const row = await guard(() => findTransaction(sql, id));
+    if (!row) throw notFound(id);
+    return c.json(transactionView(row), 200);
+  });
+
+  router.openapi(listRoute, async (c) => {
+    const q = c.req.valid("query");
+    const rows = await guard(() =>
+      listTransactions(sql, {
+        accountId: q.account_id,
+        status: q.status,
+        after: q.after,
+        limit: q.limit,
+      })
+    );
+    return c.json({
+      items: rows.map(transactionView),
+      next_cursor: rows.length === q.limit ? String(rows[rows.length - 1].id) : null,
+    }, 200);
+  });
+
+  router.openapi(reversalRoute, async (c) => {
+    const id = Number(c.req.valid("param").id);
+    const info = requestInfo(c, "transaction.reversal_requested");
+    const key = c.req.header("idempotency-key");
+    const { row } = await guard(() =>
+      sql.begin(async (tx) => {
+        const original = await findTransaction(tx, id, { lock: true });
+        if (!original) throw notFound(id);
+        const refusal = reversalRefusal(original, await hasOpenReversal(tx, id));
+        if (refusal) {
+          throw new ConflictError(refusal, { extensions: { error: refusal } });
+        }
+        return await submit(tx, deps, {
+          ...compensation(original),
+          idempotencyKey: key ? `reversal:${key}` : null,
+        }, info);
+      })
+    );
+    c.header("location", `/api/v1/transactions/${row.id}`);
+    return c.json(transactionView(row), 201);
+  });
+
+  return router;
+}
