@@ -103,7 +103,7 @@ export async function appendRecords(
     select seq, event_id, occurred_at, actor_type, actor_id, actor_ip, actor_user_agent, action,
       target_type, target_id, service, correlation_id, causation_id, changes, metadata,
       prev_hash, hash
-    from json_to_recordset(${JSON.stringify(rows)}::json) as r(seq bigint, event_id text,
+    from json_to_recordset(${JSON.stringify(rows)}::text::json) as r(seq bigint, event_id text,
       occurred_at timestamptz, actor_type text, actor_id text, actor_ip text,
       actor_user_agent text, action text, target_type text, target_id text, service text,
       correlation_id text, causation_id text, changes jsonb, metadata jsonb, prev_hash text,

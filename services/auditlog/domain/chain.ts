@@ -64,6 +64,7 @@ export class ChainVerifier {
   #checked = 0;
   #break: ChainBreak | undefined;
 
+  /** Rows found intact, before the first break. */
   get checked(): number {
     return this.#checked;
   }
@@ -74,7 +75,6 @@ export class ChainVerifier {
   /** False once a break was found: the rest need not be read. */
   add(row: ChainedRecord): boolean {
     if (this.#break) return false;
-    this.#checked++;
     if (row.seq !== this.#expectedSeq) {
       const missing = row.seq - this.#expectedSeq;
       return this.#fail({
@@ -104,6 +104,7 @@ export class ChainVerifier {
     }
     this.#prev = row.hash;
     this.#expectedSeq++;
+    this.#checked++;
     return true;
   }
 
