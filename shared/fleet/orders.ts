@@ -27,7 +27,9 @@ export const ordersCatalog = defineCatalog({
     durable: ORDERS_INGEST_CONSUMER,
     description: "orders service: validates, stores in Postgres, caches in KV",
     filterSubject: "orders.>",
-    ackWaitMs: 30_000,
+    // Short: after a crash, what the dead replica held comes back within seconds. Long batches
+    // stay alive (the runtime calls working() while it handles them).
+    ackWaitMs: 5_000,
     maxDeliveries: 5,
     maxAckPending: 4_000,
     backoff: { baseMs: 500, maxMs: 30_000 },

@@ -1,0 +1,68 @@
+/** Test helpers for the orders service: start it, publish to it, read its dead letters. */
+import { jetstream, jetstreamManager, type StoredMsg } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport";
+import { deadLetterCatalog, DLQ_STREAM, mergeCatalogs } from "../../../shared/mod.ts";
+import { ORDERS_NEW_SUBJECT, ordersCatalog } from "../../../shared/fleet/orders.ts";
+import { type ServiceProcess, spawnService, type TestEnv } from "../../../tools/harness.ts";
+
+export const ordersServiceCatalog = mergeCatalogs(deadLetterCatalog, ordersCatalog);
+
+export const sampleOrder = JSON.parse(
+  await Deno.readTextFile(new URL("../../../../shared/fixtures/wb_order.json", import.meta.url)),
+);
+
+export function startOrders(
+  env: TestEnv,
+  vars: Record<string, string> = {},
+): Promise<ServiceProcess> {
+  return spawnService(env, {
+    main: "services/orders/main.ts",
+    env: { LOG_LEVEL: "warn", ORDERS_REFILL_CHECK_MS: "300", ...vars },
+  });
+}
+
+const encoder = new TextEncoder();
+
+/** Publishes in order, many in flight at once; objects are sent as JSON. */
+export async function publishOrders(
+  nc: NatsConnection,
+  messages: (unknown | Uint8Array)[],
+  window = 500,
+): Promise<void> {
+  const js = jetstream(nc);
+  for (let i = 0; i < messages.length; i += window) {
+    await Promise.all(
+      messages.slice(i, i + window).map((m) =>
+        js.publish(
+          ORDERS_NEW_SUBJECT,
+          m instanceof Uint8Array ? m : encoder.encode(JSON.stringify(m)),
+        )
+      ),
+    );
+  }
+}
+
+export async function deadLetters(nc: NatsConnection): Promise<StoredMsg[]> {
+  const jsm = await jetstreamManager(nc);
+  const info = await jsm.streams.info(DLQ_STREAM);
+  const out: StoredMsg[] = [];
+  if (info.state.messages === 0) return out;
+  for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
+    const m = await jsm.streams.getMessage(DLQ_STREAM, { seq }).catch(() => null);
+    if (m) out.push(m);
+  }
+  return out;
+}
+
+export async function getOrder(
+  url: string,
+  uid: string,
+): Promise<{ status: number; text: string; source: string | null; type: string | null }> {
+  const res = await fetch(`${url}/api/v1/orders/${encodeURIComponent(uid)}`);
+  return {
+    status: res.status,
+    text: await res.text(),
+    source: res.headers.get("x-order-source"),
+    type: res.headers.get("content-type"),
+  };
+}
