@@ -18,8 +18,7 @@ export interface PublicDeps {
   trustForwardedFor: boolean;
 }
 
-const userId = z.union([z.number().int().positive(), z.string().regex(/^[\w-]{1,64}$/)])
-  .openapi({ description: "The user's id", example: 1 });
+const userId = z.number().int().positive().openapi({ description: "The user's id", example: 1 });
 
 const User = z.object({
   id: userId,
@@ -29,7 +28,7 @@ const User = z.object({
 }).passthrough().openapi("PublicUser");
 
 const Listing = z.object({
-  id: z.union([z.number(), z.string()]),
+  id: z.number().int(),
   user_id: userId.optional(),
   listing_type: z.enum(["rent", "sale"]),
   price: z.number().int(),
@@ -113,7 +112,7 @@ const listListings = createRoute({
     query: z.object({
       page_num: z.coerce.number().int().min(1).default(1),
       page_size: z.coerce.number().int().min(1).max(1000).default(10),
-      user_id: z.string().regex(/^[\w-]{1,64}$/).optional(),
+      user_id: z.coerce.number().int().positive().optional(),
     }),
   },
   responses: {

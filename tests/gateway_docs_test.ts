@@ -1,0 +1,150 @@
+/**
+ * The fleet-wide /openapi.json, /docs and /readyz, and the gateway as a process: it starts
+ * without NATS or Postgres, answers for what it has, and stops cleanly on SIGTERM.
+ */
+import assert from "node:assert/strict";
+import { startGateway, stubUpstream } from "../services/gateway/testing.ts";
+import { freePort } from "../tools/infra.ts";
+import { eventually, integration } from "../tools/harness.ts";
+
+const usersDoc = {
+  openapi: "3.0.3",
+  info: { title: "Flotilla users", version: "1.0.0" },
+  paths: {
+    "/api/v1/users": {
+      post: {
+        summary: "Create a user",
+        responses: {
+          "201": {
+            description: "Created",
+            content: { "application/json": { schema: { $ref: "#/components/schemas/User" } } },
+          },
+        },
+      },
+    },
+    "/healthz": { get: { summary: "liveness" } },
+  },
+  components: { schemas: { User: { type: "object" } } },
+};
+
+integration(
+  "/openapi.json merges every upstream's API and lists the ones that are down",
+  async () => {
+    let served = 0;
+    await using users = stubUpstream((_req, seen) => {
+      if (seen.path === "/openapi.json") {
+        served++;
+        return Response.json(usersDoc);
+      }
+      return Response.json({ status: "ready" });
+    });
+    const orders = stubUpstream();
+    await orders.stop();
+    await using gateway = startGateway({
+      UPSTREAM_USERS: users.url,
+      UPSTREAM_ORDERS: orders.url,
+      DOCS_CACHE_MS: "60000",
+    });
+    const started = performance.now();
+    const doc = await (await fetch(`${gateway.url}/openapi.json`)).json();
+    assert.ok(performance.now() - started < 1_500, "a down upstream does not hold the page");
+    assert.ok(doc.paths["/api/v1/users"].post, "users' own path is in");
+    assert.ok(doc.paths["/public/listings"].get, "the gateway's BFF is in");
+    assert.ok(doc.paths["/public/users"].post);
+    assert.equal(
+      doc.paths["/healthz"],
+      undefined,
+      "upstream paths the gateway does not route stay out",
+    );
+    assert.ok(doc.components.schemas["users.User"]);
+    assert.equal(doc["x-upstreams"].users, "available");
+    assert.equal(doc["x-upstreams"].orders, "unavailable: connection refused");
+    assert.equal(doc["x-upstreams"].mailer, "unavailable: not configured");
+
+    await (await fetch(`${gateway.url}/openapi.json`)).body?.cancel();
+    assert.equal(served, 1, "the merged document is cached");
+
+    const page = await (await fetch(`${gateway.url}/docs`)).text();
+    assert.match(page, /\/api\/v1\/users/);
+    assert.match(page, /\/public\/listings/);
+    assert.match(page, /orders \(unavailable: connection refused\)/);
+  },
+);
+
+integration(
+  "/readyz reports each upstream; the gateway stays ready while some are up",
+  async () => {
+    await using users = stubUpstream(() => Response.json({ status: "ready" }));
+    await using listings = stubUpstream(() =>
+      Response.json({ status: "unavailable" }, { status: 503 })
+    );
+    await using gateway = startGateway({
+      UPSTREAM_USERS: users.url,
+      UPSTREAM_LISTINGS: listings.url,
+    });
+    const res = await fetch(`${gateway.url}/readyz`);
+    assert.equal(res.status, 200);
+    const report = await res.json();
+    assert.equal(report.status, "degraded");
+    assert.equal(report.checks.users, "up");
+    assert.equal(report.checks.listings, "down");
+    assert.equal(report.checks.orders, "not_configured");
+    assert.equal(report.circuits.users, "closed");
+
+    await using none = startGateway({});
+    const empty = await fetch(`${none.url}/readyz`);
+    assert.equal(empty.status, 503, "with no upstream at all it is not ready");
+    assert.equal((await empty.json()).status, "unavailable");
+  },
+);
+
+integration(
+  "the gateway process starts without NATS or Postgres and stops on SIGTERM",
+  async () => {
+    await using users = stubUpstream((_req, seen) => Response.json({ path: seen.path }));
+    const port = freePort();
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", new URL("../services/gateway/main.ts", import.meta.url).pathname],
+      env: {
+        PORT: String(port),
+        UPSTREAM_USERS: users.url,
+        NATS_URL: "nats://127.0.0.1:1",
+        DATABASE_URL: "postgres://nobody@127.0.0.1:1/none",
+      },
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const output = Promise.all([
+      new Response(child.stdout).text(),
+      new Response(child.stderr).text(),
+    ]);
+    try {
+      const url = `http://127.0.0.1:${port}`;
+      await eventually(
+        "the gateway to listen",
+        async () => {
+          const res = await fetch(`${url}/healthz`);
+          await res.body?.cancel();
+          return res.ok;
+        },
+        30_000,
+        100,
+      );
+      const routed = await fetch(`${url}/api/v1/users/3`);
+      assert.deepEqual(await routed.json(), { path: "/api/v1/users/3" });
+      const missing = await fetch(`${url}/api/v1/mailings`);
+      assert.equal(missing.status, 503);
+      assert.match((await missing.json()).detail, /UPSTREAM_MAILER is not set/);
+    } finally {
+      child.kill("SIGTERM");
+    }
+    const status = await child.status;
+    const [stdout] = await output;
+    assert.equal(status.code, 0, stdout.slice(-2_000));
+    assert.match(
+      stdout,
+      /"msg":"upstream not configured; its routes answer 503","upstream":"orders"/,
+    );
+    assert.match(stdout, /"msg":"stopped"/);
+  },
+);
