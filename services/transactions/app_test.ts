@@ -1,0 +1,79 @@
+import assert from "node:assert/strict";
+import { createMetrics, fleetCatalog, silentLogger } from "../../shared/mod.ts";
+import { integration, testEnv } from "../../tools/harness.ts";
+import { createApp } from "./app.ts";
+
+integration("transactions keep the original API's validation and errors", async () => {
+  await using env = await testEnv();
+  await env.migrate("transactions");
+  const sql = env.sql();
+  const app = createApp({
+    sql,
+    catalog: fleetCatalog,
+    logger: silentLogger,
+    metrics: createMetrics("transactions-test"),
+  });
+  const post = (body: unknown) =>
+    app.request("/api/v1/transactions", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  const base = { source_account_id: 123, destination_account_id: 456, amount: "50.25" };
+  const cases: [unknown, string, string][] = [
+    [
+      { ...base, destination_account_id: 123 },
+      "destination_account_id",
+      "source and destination accounts must be different",
+    ],
+    [{ ...base, amount: "-50.25" }, "amount", "amount cannot be negative"],
+    [{ ...base, amount: "0.00" }, "amount", "amount must be positive"],
+    [{ ...base, amount: "5.255" }, "amount", "amount must have at most two fraction digits"],
+    [{ ...base, amount: "fifty" }, "amount", "invalid amount format"],
+    [{ ...base, source_account_id: 0 }, "source_account_id", "invalid account ID"],
+  ];
+  for (const [body, field, error] of cases) {
+    const res = await post(body);
+    const doc = await res.json();
+    assert.equal(res.status, 400, JSON.stringify(body));
+    assert.equal(doc.error, error);
+    assert.equal(doc.errors[0].path, field);
+  }
+
+  const created = await post(base);
+  assert.equal(created.status, 201);
+  const tx = await created.json();
+  assert.equal(tx.status, "pending");
+  assert.equal(tx.amount, "50.25");
+  assert.equal(created.headers.get("location"), `/api/v1/transactions/${tx.id}`);
+  // Written with its event in one transaction.
+  const [{ n }] = await sql`select count(*)::int as n from outbox
+    where subject = 'transaction.submitted'`;
+  assert.equal(n, 1);
+
+  const read = await (await app.request(`/api/v1/transactions/${tx.id}`)).json();
+  assert.deepEqual(Object.keys(read).sort(), [
+    "amount",
+    "created_at",
+    "destination_account_id",
+    "failure_reason",
+    "id",
+    "reversal_of",
+    "source_account_id",
+    "status",
+    "updated_at",
+  ]);
+  const bad = await app.request("/api/v1/transactions/abc");
+  assert.equal(bad.status, 400);
+  assert.equal((await bad.json()).error, "invalid transaction ID");
+  const missing = await app.request("/api/v1/transactions/999");
+  assert.equal(missing.status, 404);
+  assert.equal((await missing.json()).error, "transaction not found");
+
+  const list = await (await app.request("/api/v1/transactions?account_id=456")).json();
+  assert.deepEqual(list.items.map((t: { id: number }) => t.id), [tx.id]);
+  const none = await (await app.request("/api/v1/transactions?account_id=9")).json();
+  assert.equal(none.items.length, 0);
+  const pending = await app.request(`/api/v1/transactions/${tx.id}/reversal`, { method: "POST" });
+  assert.equal(pending.status, 409, "a pending transfer cannot be reversed");
+});
