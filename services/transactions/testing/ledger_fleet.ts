@@ -4,13 +4,14 @@
  * saga tests share: open accounts, submit transfers, wait until they settle, read totals.
  */
 import assert from "node:assert/strict";
-import { fleetCatalog, type Sql } from "../../../shared/mod.ts";
+import { connectPostgres, fleetCatalog, type Sql } from "../../../shared/mod.ts";
 import {
   eventually,
   type ServiceProcess,
   spawnService,
   type TestEnv,
 } from "../../../tools/harness.ts";
+import { ledgerReport } from "../../../tools/ledger_check.ts";
 
 export interface LedgerFleet {
   accounts: ServiceProcess;
@@ -50,7 +51,7 @@ export async function startLedgerFleet(
     }),
   ]);
   const accountsSql = env.sql(4);
-  const transactionsSql = (await import("../../../shared/db.ts")).connectPostgres({
+  const transactionsSql = connectPostgres({
     url: transactionsUrl,
     name: "test",
     max: 4,
@@ -105,16 +106,9 @@ export async function startLedgerFleet(
       assert.equal(res.status, 200, JSON.stringify(report));
       assert.equal(report.ok, true);
       // What the ledger decided and what transactions recorded agree, transfer by transfer.
-      const decided = await accountsSql<{ transaction_id: string; status: string }[]>`
-        select transaction_id, status from transfers order by transaction_id`;
-      const recorded = await transactionsSql<{ id: string; status: string }[]>`
-        select id, status from transactions order by id`;
-      const ledger = new Map(decided.map((d) => [d.transaction_id, d.status]));
-      assert.equal(ledger.size, recorded.length, "every transaction reached the ledger once");
-      for (const r of recorded) {
-        const expected = ledger.get(r.id) === "completed" ? ["complete", "rollback"] : ["failed"];
-        assert.ok(expected.includes(r.status), `transaction ${r.id}: ${r.status} vs ledger`);
-      }
+      const { ok, lines } = await ledgerReport(accountsSql, transactionsSql);
+      assert.ok(ok, lines.join("\n"));
+      const decided = await accountsSql<{ status: string }[]>`select status from transfers`;
       const [{ legs }] = await accountsSql<{ legs: number }[]>`
         select count(*)::int as legs from postings where transaction_id is not null`;
       const completed = decided.filter((d) => d.status === "completed").length;
