@@ -1,0 +1,149 @@
+/**
+ * The mailer against the provider simulator, with real NATS and Postgres: outages, the end of
+ * a mailing, edits before the start.
+ */
+import assert from "node:assert/strict";
+import { eventually, integration, testEnv } from "../tools/harness.ts";
+import { startProviderSim } from "../tools/provider-sim/main.ts";
+import type { Mailing } from "../services/mailer/domain/model.ts";
+import {
+  postJson,
+  seedClients,
+  startTestMailer,
+  statusCounts,
+} from "../services/mailer/testing.ts";
+
+/** The issue asks for 20 s; a few seconds prove the same and keep the suite short. */
+const OUTAGE_SECONDS = Number(Deno.env.get("MAILER_TEST_OUTAGE_SECONDS") ?? 4);
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+integration(
+  "provider down mid-mailing: the breaker pauses sending and every message is delivered exactly once after recovery",
+  async () => {
+    await using env = await testEnv();
+    const sim = startProviderSim({ port: 0, controls: { latency_ms: 10 } });
+    env.defer(() => sim.stop());
+    const mailer = await startTestMailer(env, { providerUrl: sim.url });
+    const sql = env.sql();
+    const clients = 400;
+    await seedClients(sql, clients, (i) => ({ tag: i % 2 ? "odd" : "even" }));
+    await seedClients(sql, 50, () => ({ tag: "other" }), 79_100_000_000);
+
+    const mailing = await postJson<Mailing>(`${mailer.url}/api/v1/mailings`, {
+      start_at: iso(Date.now() - 1_000),
+      end_at: iso(Date.now() + 120_000),
+      text: "Hello from the outage test",
+      filter: { tags: ["odd", "even"] },
+    });
+    await eventually("some messages delivered", () => sim.stats().delivered >= 60);
+    sim.down(OUTAGE_SECONDS);
+    const downAt = Date.now();
+    await eventually(
+      "all messages sent",
+      async () => (await statusCounts(sql, mailing.id)).sent === clients,
+      OUTAGE_SECONDS * 1000 + 30_000,
+    ).catch(async (err) => {
+      console.error(await statusCounts(sql, mailing.id), sim.stats());
+      throw err;
+    });
+
+    const delivered = sim.delivered();
+    assert.equal(delivered.size, clients, "every message reached the provider");
+    assert.deepEqual([...delivered.values()].filter((n) => n !== 1), [], "none twice");
+    const refused = sim.records().filter((r) => r.outcome === "down");
+    assert.ok(refused.length > 0, "the outage was hit");
+    // Without the breaker 16 workers would retry all through the outage; with it only the
+    // calls that open it and one trial per half-open period get through.
+    const perSecond = refused.length / OUTAGE_SECONDS;
+    assert.ok(perSecond < 12, `${refused.length} calls during a ${OUTAGE_SECONDS} s outage`);
+    const afterOutage = sim.records().filter((r) =>
+      r.outcome === "ok" && r.received_at >= downAt + OUTAGE_SECONDS * 1000
+    );
+    assert.ok(afterOutage.length > 0, "sending resumed after the outage");
+    assert.ok(sim.records().every((r) => r.text === "Hello from the outage test"));
+
+    const metrics = await (await fetch(`${mailer.url}/metrics`)).text();
+    assert.match(
+      metrics,
+      /mailer_provider_breaker_transitions_total\{[^}]*state="open"[^}]*\} [1-9]/,
+    );
+    assert.match(metrics, /mailer_messages\{[^}]*status="sent"[^}]*\} 400/);
+    assert.match(metrics, /mailer_provider_request_seconds_count\{[^}]*outcome="ok"[^}]*\} \d+/);
+    // Held, not burned: no message needed more than a few attempts.
+    const [{ max }] = await sql<{ max: number }[]>`
+      select max(attempts)::int as max from messages where mailing_id = ${mailing.id}`;
+    assert.ok(max <= 4, `attempts at most ${max}`);
+  },
+);
+
+integration(
+  "nothing is delivered after end_at: what was not sent by then expires",
+  async () => {
+    await using env = await testEnv();
+    const sim = startProviderSim({ port: 0, controls: { latency_ms: 100 } });
+    env.defer(() => sim.stop());
+    const mailer = await startTestMailer(env, {
+      providerUrl: sim.url,
+      env: { SENDER_CONCURRENCY: "2" },
+    });
+    const sql = env.sql();
+    await seedClients(sql, 200);
+    const endAt = Date.now() + 2_500;
+    const mailing = await postJson<Mailing>(`${mailer.url}/api/v1/mailings`, {
+      start_at: iso(Date.now() - 1_000),
+      end_at: iso(endAt),
+      text: "Only until the end",
+      filter: { operator_codes: ["900"] },
+    });
+    const counts = await eventually("the mailing to finish", async () => {
+      const c = await statusCounts(sql, mailing.id);
+      return (c.sent ?? 0) + (c.expired ?? 0) === 200 ? c : undefined;
+    }, 20_000);
+    const seenAtEnd = sim.records().length;
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(sim.records().length, seenAtEnd, "no calls after the end");
+    // A call in flight at the end that the provider accepted is recorded as sent, not expired.
+    Object.assign(counts, await statusCounts(sql, mailing.id));
+    assert.ok(counts.sent > 5, `some were sent (${counts.sent})`);
+    assert.ok(counts.expired > 50, `the rest expired (${counts.expired})`);
+    assert.equal(sim.delivered().size, counts.sent);
+    const late = sim.records().filter((r) => r.received_at >= endAt);
+    assert.deepEqual(late, [], "no message reached the provider after end_at");
+    const res = await fetch(`${mailer.url}/api/v1/mailings/${mailing.id}/stats?status=expired`);
+    const stats = await res.json();
+    assert.equal(stats.mailing.state, "finished");
+    assert.equal(stats.stats.expired, counts.expired);
+    assert.match(stats.messages[0].last_error, /ended/);
+  },
+);
+
+integration(
+  "a mailing edited before its start sends the new text, at its start",
+  async () => {
+    await using env = await testEnv();
+    const sim = startProviderSim({ port: 0 });
+    env.defer(() => sim.stop());
+    const mailer = await startTestMailer(env, { providerUrl: sim.url });
+    const sql = env.sql();
+    await seedClients(sql, 30, (i) => ({ tag: i < 20 ? "vip" : "plain" }));
+    const startAt = Date.now() + 1_500;
+    const created = await postJson<Mailing>(`${mailer.url}/api/v1/mailings`, {
+      start_at: iso(startAt),
+      end_at: iso(Date.now() + 60_000),
+      text: "old text",
+      filter: { tags: ["vip"] },
+    });
+    assert.equal(created.state, "scheduled");
+    const edited = await postJson<Mailing>(
+      `${mailer.url}/api/v1/mailings/${created.id}`,
+      { text: "new text" },
+      "PATCH",
+    );
+    assert.equal(edited.text, "new text");
+    await eventually("all sent", async () => (await statusCounts(sql, created.id)).sent === 20);
+    assert.equal(sim.delivered().size, 20);
+    assert.ok(sim.records().every((r) => r.text === "new text"), "only the new text went out");
+    assert.ok(sim.records().every((r) => r.received_at >= startAt), "nothing before start_at");
+  },
+);
