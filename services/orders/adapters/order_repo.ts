@@ -9,93 +9,30 @@ export interface StoredOrder {
   hash: string;
 }
 
-const ORDER_COLUMNS = [
-  "order_uid",
-  "track_number",
-  "entry",
-  "locale",
-  "internal_signature",
-  "customer_id",
-  "delivery_service",
-  "shardkey",
-  "sm_id",
-  "oof_shard",
-  "date_created",
-  "created_at",
-  "content_hash",
-] as const;
-const DELIVERY_COLUMNS = [
-  "order_uid",
-  "name",
-  "phone",
-  "zip",
-  "city",
-  "address",
-  "region",
-  "email",
-] as const;
-const PAYMENT_COLUMNS = [
-  "order_uid",
-  "transaction",
-  "request_id",
-  "currency",
-  "provider",
-  "amount",
-  "payment_dt",
-  "bank",
-  "delivery_cost",
-  "goods_total",
-  "custom_fee",
-] as const;
-const ITEM_COLUMNS = [
-  "order_uid",
-  "position",
-  "chrt_id",
-  "track_number",
-  "price",
-  "rid",
-  "name",
-  "sale",
-  "size",
-  "total_price",
-  "nm_id",
-  "brand",
-  "status",
-] as const;
-/** Postgres allows 65,535 parameters a statement. */
-const ROWS_PER_INSERT = 4_000;
-
-function chunks<T>(rows: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size));
-  return out;
-}
-
 /**
  * Writes new orders and replaces changed ones, in the caller's transaction. An order whose
- * content is unchanged is left alone. Returns the order ids that were written.
+ * content is unchanged is left alone. Returns the order ids that were written. Each table is
+ * written by one statement with one array per column (`unnest`): the same statement text for
+ * any batch size, so it is prepared once and planned cheaply.
  */
 export async function saveOrders(tx: Queryable, batch: StoredOrder[]): Promise<string[]> {
   if (batch.length === 0) return [];
   // The last version in a batch wins, as it would have one batch later.
   const latest = [...new Map(batch.map((s) => [s.order.order_uid, s])).values()];
-  const orderRows = latest.map(({ order: o, hash }) => ({
-    order_uid: o.order_uid,
-    track_number: o.track_number,
-    entry: o.entry,
-    locale: o.locale,
-    internal_signature: o.internal_signature,
-    customer_id: o.customer_id,
-    delivery_service: o.delivery_service,
-    shardkey: o.shardkey,
-    sm_id: o.sm_id,
-    oof_shard: o.oof_shard,
-    date_created: o.date_created,
-    created_at: o.date_created,
-    content_hash: hash,
-  }));
+  const os = latest.map((s) => s.order);
+  const col = <T>(pick: (o: Order) => T) => tx.array(os.map(pick) as never[]);
   const written = await tx<{ order_uid: string; inserted: boolean }[]>`
-    insert into orders ${tx(orderRows, ...ORDER_COLUMNS)}
+    insert into orders (order_uid, track_number, entry, locale, internal_signature, customer_id,
+      delivery_service, shardkey, sm_id, oof_shard, date_created, content_hash, created_at)
+    select u.*, u.date_created::timestamptz from unnest(
+      ${col((o) => o.order_uid)}::text[], ${col((o) => o.track_number)}::text[],
+      ${col((o) => o.entry)}::text[], ${col((o) => o.locale)}::text[],
+      ${col((o) => o.internal_signature)}::text[], ${col((o) => o.customer_id)}::text[],
+      ${col((o) => o.delivery_service)}::text[], ${col((o) => o.shardkey)}::text[],
+      ${col((o) => o.sm_id)}::bigint[], ${col((o) => o.oof_shard)}::text[],
+      ${col((o) => o.date_created)}::text[], ${tx.array(latest.map((s) => s.hash))}::text[]
+    ) as u (order_uid, track_number, entry, locale, internal_signature, customer_id,
+      delivery_service, shardkey, sm_id, oof_shard, date_created, content_hash)
     on conflict (order_uid) do update set
       track_number = excluded.track_number, entry = excluded.entry, locale = excluded.locale,
       internal_signature = excluded.internal_signature, customer_id = excluded.customer_id,
@@ -107,26 +44,53 @@ export async function saveOrders(tx: Queryable, batch: StoredOrder[]): Promise<s
   if (written.length === 0) return [];
   const replaced = written.filter((r) => !r.inserted).map((r) => r.order_uid);
   if (replaced.length > 0) {
-    await tx`delete from deliveries where order_uid = any(${replaced})`;
-    await tx`delete from payments where order_uid = any(${replaced})`;
-    await tx`delete from items where order_uid = any(${replaced})`;
+    await tx`delete from deliveries where order_uid = any(${tx.array(replaced)}::text[])`;
+    await tx`delete from payments where order_uid = any(${tx.array(replaced)}::text[])`;
+    await tx`delete from items where order_uid = any(${tx.array(replaced)}::text[])`;
   }
   const uids = new Set(written.map((r) => r.order_uid));
-  const orders = latest.filter((s) => uids.has(s.order.order_uid)).map((s) => s.order);
-  const deliveries = orders.map((o) => ({ order_uid: o.order_uid, ...o.delivery }));
-  const payments = orders.map((o) => ({ order_uid: o.order_uid, ...o.payment }));
+  const orders = os.filter((o) => uids.has(o.order_uid));
+  const arr = <R, T>(rows: R[], pick: (r: R) => T) => tx.array(rows.map(pick) as never[]);
+  await tx`
+    insert into deliveries (order_uid, name, phone, zip, city, address, region, email)
+    select * from unnest(
+      ${arr(orders, (o) => o.order_uid)}::text[], ${arr(orders, (o) => o.delivery.name)}::text[],
+      ${arr(orders, (o) => o.delivery.phone)}::text[], ${
+    arr(orders, (o) => o.delivery.zip)
+  }::text[],
+      ${arr(orders, (o) => o.delivery.city)}::text[],
+      ${arr(orders, (o) => o.delivery.address)}::text[],
+      ${arr(orders, (o) => o.delivery.region)}::text[],
+      ${arr(orders, (o) => o.delivery.email)}::text[])`;
+  await tx`
+    insert into payments (order_uid, transaction, request_id, currency, provider, amount,
+      payment_dt, bank, delivery_cost, goods_total, custom_fee)
+    select * from unnest(
+      ${arr(orders, (o) => o.order_uid)}::text[],
+      ${arr(orders, (o) => o.payment.transaction)}::text[],
+      ${arr(orders, (o) => o.payment.request_id)}::text[],
+      ${arr(orders, (o) => o.payment.currency)}::text[],
+      ${arr(orders, (o) => o.payment.provider)}::text[],
+      ${arr(orders, (o) => o.payment.amount)}::bigint[],
+      ${arr(orders, (o) => o.payment.payment_dt)}::bigint[],
+      ${arr(orders, (o) => o.payment.bank)}::text[],
+      ${arr(orders, (o) => o.payment.delivery_cost)}::bigint[],
+      ${arr(orders, (o) => o.payment.goods_total)}::bigint[],
+      ${arr(orders, (o) => o.payment.custom_fee)}::bigint[])`;
   const items = orders.flatMap((o) =>
-    o.items.map((item, position) => ({ order_uid: o.order_uid, position, ...item }))
+    o.items.map((item, position) => ({ uid: o.order_uid, position, ...item }))
   );
-  for (const rows of chunks(deliveries, ROWS_PER_INSERT)) {
-    await tx`insert into deliveries ${tx(rows, ...DELIVERY_COLUMNS)}`;
-  }
-  for (const rows of chunks(payments, ROWS_PER_INSERT)) {
-    await tx`insert into payments ${tx(rows, ...PAYMENT_COLUMNS)}`;
-  }
-  for (const rows of chunks(items, ROWS_PER_INSERT)) {
-    await tx`insert into items ${tx(rows, ...ITEM_COLUMNS)}`;
-  }
+  await tx`
+    insert into items (order_uid, position, chrt_id, track_number, price, rid, name, sale, size,
+      total_price, nm_id, brand, status)
+    select * from unnest(
+      ${arr(items, (i) => i.uid)}::text[], ${arr(items, (i) => i.position)}::int[],
+      ${arr(items, (i) => i.chrt_id)}::bigint[], ${arr(items, (i) => i.track_number)}::text[],
+      ${arr(items, (i) => i.price)}::bigint[], ${arr(items, (i) => i.rid)}::text[],
+      ${arr(items, (i) => i.name)}::text[], ${arr(items, (i) => i.sale)}::int[],
+      ${arr(items, (i) => i.size)}::text[], ${arr(items, (i) => i.total_price)}::bigint[],
+      ${arr(items, (i) => i.nm_id)}::bigint[], ${arr(items, (i) => i.brand)}::text[],
+      ${arr(items, (i) => i.status)}::int[])`;
   return [...uids];
 }
 
