@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { eventually, integration, spawnService, testEnv } from "../tools/harness.ts";
 import { publishEvents, sampleEvent } from "../services/auditlog/testdata/fixture.ts";
 import { auditlogCatalog } from "../services/auditlog/catalog.ts";
-import { tally } from "./audit_faults_helpers.ts";
+import { tally } from "../services/auditlog/testdata/faults.ts";
 
 integration(
   "two replicas, one SIGKILLed mid-batch and restarted: every event stored exactly once, chain intact",

@@ -3,7 +3,7 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import { DLQ_STREAM } from "../shared/mod.ts";
 import { eventually, integration, spawnService, testEnv } from "../tools/harness.ts";
 import { sampleEvent } from "../services/auditlog/testdata/fixture.ts";
-import { outageMs, publishSteadily, tally } from "./audit_faults_helpers.ts";
+import { outageMs, publishSteadily, tally } from "../services/auditlog/testdata/faults.ts";
 
 const MAIN = "services/auditlog/main.ts";
 

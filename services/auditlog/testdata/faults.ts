@@ -1,9 +1,9 @@
 /** Helpers of the auditlog fault tests: a publisher that retries like an outbox relay does. */
 import { jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport";
-import type { Sql } from "../shared/mod.ts";
-import { AUDIT_RECORDED } from "../shared/fleet/audit.ts";
-import type { sampleEvent } from "../services/auditlog/testdata/fixture.ts";
+import type { Sql } from "../../../shared/mod.ts";
+import { AUDIT_RECORDED } from "../../../shared/fleet/audit.ts";
+import type { sampleEvent } from "./fixture.ts";
 
 const encoder = new TextEncoder();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
