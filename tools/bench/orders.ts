@@ -6,6 +6,7 @@
  * - read: 1,000 cached orders, 50 connections, 10 s, random ids (wrk), against
  *   GET /api/v1/orders/{id} and against a bare Deno.serve returning the same bytes from a Map:
  *   requests/s, p50/p99 latency and the ratio;
+ *   and, for comparison, the same reads through the whole Hono app (`?via=router`);
  * - memory: resident memory of the orders process empty and with 100,000 cached orders.
  * Options: --orders 50000 --duration 10 --connections 50.
  */
@@ -171,12 +172,25 @@ async function main() {
     await wrk(url, script, 2, connections);
     const base = await wrk(baseUrl, script, duration, connections);
     const svc = await wrk(url, script, duration, connections);
+    // The same reads through the whole Hono app (a query string skips the mirror fast path).
+    const routedScript = `${dir}/random_ids_routed.lua`;
+    await Deno.writeTextFile(
+      routedScript,
+      (await Deno.readTextFile(script)).replace(
+        "ids[math.random(#ids)])",
+        'ids[math.random(#ids)] .. "?via=router")',
+      ),
+    );
+    const routed = await wrk(url, routedScript, duration, connections);
     log(
       `\nread: ${sample.length} cached orders, ${connections} connections, ${duration} s, random ids (wrk)`,
     );
     log(`  bare Deno.serve + Map:  ${fmtRead(base)}`);
     log(`  orders service:         ${fmtRead(svc)}`);
     log(`  ratio service/bare:     ${(svc.rps / base.rps).toFixed(2)}   target ≥ 0.7, p99 ≤ 5 ms`);
+    log(
+      `  through the full router: ${fmtRead(routed)} (ratio ${(routed.rps / base.rps).toFixed(2)})`,
+    );
 
     // Memory with 2N cached orders.
     const second = Array.from({ length: N }, () => randomOrder(random));
