@@ -73,6 +73,8 @@ integration(
 
     const mine = await (await call("GET", "/api/v1/listings?user_id=1")).json();
     assert.deepEqual(mine.listings.map((l: ListingSnapshot) => l.id), [c.id, a.id]);
+    const top = await (await call("GET", "/api/v1/listings?page_size=2")).json();
+    assert.deepEqual(top.listings.map((l: ListingSnapshot) => l.id), [c.id, b.id]);
     const page = await (await call("GET", "/api/v1/listings?page_num=2&page_size=2")).json();
     assert.deepEqual(page.listings.map((l: ListingSnapshot) => l.id), [a.id]);
 
@@ -84,6 +86,16 @@ integration(
       "listing.updated",
     ]);
     assert.equal(events.filter((e) => e.type === "audit.recorded").length, 4);
+
+    // A retried POST with the same Idempotency-Key creates nothing more.
+    const key = { "idempotency-key": "listing-1" };
+    const body = { user_id: 3, listing_type: "rent", price: 1 };
+    const once = await call("POST", "/api/v1/listings", body, key);
+    const twice = await call("POST", "/api/v1/listings", body, key);
+    assert.equal(twice.headers.get("idempotent-replayed"), "true");
+    assert.deepEqual(await twice.json(), await once.json());
+    const [{ n }] = await sql`select count(*)::int as n from listings where user_id = 3`;
+    assert.equal(n, 1);
     assert.deepEqual(events.at(-2)?.data, after);
   },
 );
@@ -164,7 +176,7 @@ integration(
     assert.equal(gone.status, 404);
     await gone.body?.cancel();
     const info = await objects.info(`listing/${listing.id}/front.jpg`);
-  assert.ok(info === null || info.deleted, "object removed");
+    assert.ok(info === null || info.deleted, "object removed");
     const last = (await outbox(sql)).filter((e) => e.type === "listing.updated").at(-1);
     assert.deepEqual((last?.data as ListingSnapshot).photos, []);
     assert.equal((last?.data as ListingSnapshot).version, 3);

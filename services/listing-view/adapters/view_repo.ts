@@ -39,7 +39,7 @@ export async function queryListings(db: Queryable, q: ViewQuery): Promise<ViewIt
   const where = filters.reduce((acc, f) => db`${acc} and ${f}`);
   const rows = await db<Row[]>`
     select ${columns(db)} from listing_view where ${where}
-    order by created_at desc, id desc
+    order by listing_view.created_at desc, listing_view.id desc
     limit ${q.page_size} offset ${(q.page_num - 1) * q.page_size}`;
   return rows.map(toItem);
 }

@@ -68,7 +68,7 @@ export async function listListings(
   const where = query.user_id === undefined ? db`` : db`where user_id = ${query.user_id}`;
   const rows = await db<Row[]>`
     select ${columns(db)} from listings ${where}
-    order by created_at desc, id desc
+    order by listings.created_at desc, listings.id desc
     limit ${query.page_size} offset ${(query.page_num - 1) * query.page_size}`;
   return rows.map(toListing);
 }

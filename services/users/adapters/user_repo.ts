@@ -55,7 +55,7 @@ export async function listUsers(db: Queryable, page: number, size: number): Prom
     select id, name, version,
       (extract(epoch from created_at) * 1000000)::float8 as created_at,
       (extract(epoch from updated_at) * 1000000)::float8 as updated_at
-    from users order by created_at desc, id desc
+    from users order by users.created_at desc, users.id desc
     limit ${size} offset ${(page - 1) * size}`;
   return rows.map(toUser);
 }

@@ -1,0 +1,209 @@
+/**
+ * `deno task bench cqrs`: users, listings and listing-view as processes on their own nats-server
+ * and PostgreSQL (temp dirs, 127.0.0.1 only, durable Postgres settings), bounded to about a
+ * minute. It prints:
+ * - projection lag: listings POSTed open-loop at --rate per second for --seconds; lag is from
+ *   just before each POST to the moment a poller, querying the newest 100 listings of
+ *   listing-view back to back, first sees it (so it includes one poll's time): p50/p99/max;
+ * - query: listing-view with --listings rows (bulk-loaded into its table, 1,000 users), each
+ *   query shape run --queries times sequentially over HTTP: p50/p99 per shape and overall.
+ * Options: --rate 500 --seconds 10 --listings 100000 --queries 300.
+ * (Gateway overhead is measured by `deno task bench gateway`.)
+ */
+import { parseArgs } from "node:util";
+import postgres from "postgres";
+import { ensureDatabase, freePort, startNats, startPostgres } from "../infra.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    rate: { type: "string", default: "500" },
+    seconds: { type: "string", default: "10" },
+    listings: { type: "string", default: "100000" },
+    queries: { type: "string", default: "300" },
+  },
+});
+const RATE = Number(values.rate);
+const SECONDS = Number(values.seconds);
+const LISTINGS = Number(values.listings);
+const QUERIES = Number(values.queries);
+
+const pct = (sorted: number[], p: number) =>
+  sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
+const ms = (n: number) => `${n.toFixed(1)} ms`;
+
+const dir = await Deno.makeTempDir({ prefix: "flotilla-bench-cqrs-" });
+await Deno.chmod(dir, 0o755);
+const cleanup: (() => Promise<unknown> | unknown)[] = [];
+let failed = false;
+try {
+  const nats = await startNats({ dir: `${dir}/nats` });
+  cleanup.push(() => nats.stop());
+  const pg = await startPostgres({ dir: `${dir}/pg` });
+  cleanup.push(() => pg.stop());
+
+  const start = async (name: string, database: string) => {
+    await ensureDatabase(pg.url, database);
+    const port = freePort();
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", `${ROOT}services/${name}/main.ts`],
+      env: {
+        PORT: String(port),
+        NATS_URL: nats.url,
+        DATABASE_URL: pg.urlFor(database),
+        LOG_LEVEL: "warn",
+      },
+      stdin: "null",
+      stdout: "null",
+      stderr: "inherit",
+    }).spawn();
+    cleanup.unshift(async () => {
+      child.kill("SIGTERM");
+      await child.status;
+    });
+    const url = `http://127.0.0.1:${port}`;
+    const deadline = Date.now() + 60_000;
+    while (true) {
+      const ok = await fetch(`${url}/readyz`).then(async (r) => {
+        await r.body?.cancel();
+        return r.ok;
+      }).catch(() => false);
+      if (ok) break;
+      if (Date.now() > deadline) throw new Error(`${name} did not become ready`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return url;
+  };
+  const [users, listings, view] = await Promise.all([
+    start("users", "users"),
+    start("listings", "listings"),
+    start("listing-view", "listing_view"),
+  ]);
+  const post = async (url: string, body: unknown) => {
+    const res = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    if (res.status !== 201) throw new Error(`POST ${url}: ${res.status} ${await res.text()}`);
+    return await res.json();
+  };
+  const { user } = await post(`${users}/api/v1/users`, { name: "bench user" });
+  const newListing = () =>
+    post(`${listings}/api/v1/listings`, { user_id: user.id, listing_type: "rent", price: 1000 });
+  for (let i = 0; i < 200; i++) await newListing(); // warm-up: JIT, pools, consumers
+
+  // --- projection lag ---------------------------------------------------------------------
+  const seenAt = new Map<number, number>();
+  let polling = true;
+  let polls = 0;
+  const poller = (async () => {
+    while (polling) {
+      const res = await fetch(`${view}/api/v1/listing-view?page_size=100`);
+      const now = performance.now();
+      const { listings: items } = await res.json() as { listings: { id: number }[] };
+      for (const { id } of items) if (!seenAt.has(id)) seenAt.set(id, now);
+      polls++;
+    }
+  })();
+  const total = RATE * SECONDS;
+  const sentAt = new Map<number, number>();
+  const inFlight: Promise<void>[] = [];
+  const t0 = performance.now();
+  let errors = 0;
+  for (let i = 0; i < total; i++) {
+    const due = t0 + (i * 1000) / RATE;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    const sent = performance.now();
+    inFlight.push(
+      newListing().then(({ listing }) => void sentAt.set(listing.id, sent)).catch(() => {
+        errors++;
+      }),
+    );
+  }
+  await Promise.all(inFlight);
+  const offered = total / ((performance.now() - t0) / 1000);
+  const drainDeadline = performance.now() + 30_000;
+  while (performance.now() < drainDeadline && [...sentAt.keys()].some((id) => !seenAt.has(id))) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  polling = false;
+  await poller;
+  const lags = [...sentAt].filter(([id]) => seenAt.has(id)).map(([id, s]) => seenAt.get(id)! - s)
+    .sort((a, b) => a - b);
+  const missing = sentAt.size - lags.length;
+  console.log(
+    `projection lag: ${sentAt.size} listings POSTed at ${offered.toFixed(0)}/s ` +
+      `(target ${RATE}/s), ${errors} errors, ${missing} not seen within 30 s`,
+  );
+  console.log(
+    `  p50 ${ms(pct(lags, 0.5))}  p99 ${ms(pct(lags, 0.99))}  max ${
+      ms(lags.at(-1) ?? NaN)
+    }  (target p99 <= 100 ms; ${polls} polls)`,
+  );
+  if (errors > 0 || missing > 0 || !(pct(lags, 0.99) <= 100)) failed = true;
+
+  // --- listing-view queries over LISTINGS rows --------------------------------------------
+  const sql = postgres(pg.urlFor("listing_view"), { max: 1, onnotice: () => {} });
+  cleanup.unshift(() => sql.end({ timeout: 5 }));
+  const loaded = performance.now();
+  await sql`
+    insert into view_users (id, name, created_at, updated_at, version)
+    select 100000 + g, 'user ' || g || ' ' || md5(g::text), 1700000000000000 + g,
+      1700000000000000 + g, 1
+    from generate_series(1, 1000) g on conflict do nothing`;
+  await sql`
+    insert into listing_view
+      (id, user_id, listing_type, price, photos, created_at, updated_at, version, "user")
+    select 1000000 + g, 100000 + (g % 1000) + 1,
+      case when g % 2 = 0 then 'sale' else 'rent' end,
+      1000 + (g * 7919) % 1000000, '[]',
+      1700000000000000 + g * 1000, 1700000000000000 + g * 1000, 1,
+      jsonb_build_object('id', 100000 + (g % 1000) + 1,
+        'name', 'user ' || ((g % 1000) + 1) || ' ' || md5(((g % 1000) + 1)::text),
+        'created_at', 1700000000000000, 'updated_at', 1700000000000000)
+    from generate_series(1, ${LISTINGS}) g`;
+  await sql`analyze listing_view`;
+  const [{ n }] = await sql`select count(*)::int as n from listing_view`;
+  console.log(
+    `query: ${n} listings in listing_view (loaded in ${
+      ((performance.now() - loaded) / 1000).toFixed(1)
+    } s), ${QUERIES} sequential HTTP queries per shape`,
+  );
+  const shapes: [string, string][] = [
+    ["newest page", "?page_size=10"],
+    ["page 50 of 20", "?page_num=50&page_size=20"],
+    ["by user", "?user_id=100500&page_size=20"],
+    ["by type", "?listing_type=sale&page_size=20"],
+    ["price range", "?min_price=100000&max_price=200000&page_size=20"],
+    ["type + price", "?listing_type=rent&min_price=500000&page_size=20"],
+    ["name q", "?q=user%2077%20&page_size=20"],
+  ];
+  const all: number[] = [];
+  for (const [label, qs] of shapes) {
+    const times: number[] = [];
+    for (let i = 0; i < QUERIES; i++) {
+      const started = performance.now();
+      const res = await fetch(`${view}/api/v1/listing-view${qs}`);
+      const body = await res.json();
+      times.push(performance.now() - started);
+      if (res.status !== 200 || body.listings.length === 0) {
+        throw new Error(`${label}: ${res.status} ${JSON.stringify(body).slice(0, 200)}`);
+      }
+    }
+    times.sort((a, b) => a - b);
+    all.push(...times);
+    console.log(`  ${label.padEnd(14)} p50 ${ms(pct(times, 0.5))}  p99 ${ms(pct(times, 0.99))}`);
+  }
+  all.sort((a, b) => a - b);
+  console.log(
+    `  overall        p50 ${ms(pct(all, 0.5))}  p99 ${ms(pct(all, 0.99))}  (target p99 <= 10 ms)`,
+  );
+  if (!(pct(all, 0.99) <= 10)) failed = true;
+} finally {
+  for (const fn of cleanup) await Promise.resolve().then(fn).catch(() => {});
+  await Deno.remove(dir, { recursive: true }).catch(() => {});
+}
+console.log(failed ? "cqrs bench: a target was missed" : "cqrs bench: all targets met");
