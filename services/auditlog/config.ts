@@ -9,6 +9,8 @@ export const configShape = {
   AUDIT_BATCH_SIZE: env.positiveInt(500),
   /** How long a partial batch waits for more events. */
   AUDIT_BATCH_WAIT_MS: env.millis(20),
+  /** Batches in flight per process (they take turns on the chain head). */
+  AUDIT_PIPELINES: env.positiveInt(2),
   AUDIT_EXPORT_POLL_MS: env.millis(2_000),
   AUDIT_EXPORT_STALE_MS: env.millis(60_000),
 };

@@ -1,12 +1,11 @@
 /** Composition root of the auditlog service (port 8083). */
-import { bootstrap, IDEMPOTENCY_BUCKET, serve, startConsumer } from "../../shared/mod.ts";
-import type { AuditData } from "../../shared/mod.ts";
-import { AUDIT_EXPORTS_BUCKET, AUDIT_STREAM, AUDITLOG_CONSUMER } from "../../shared/fleet/audit.ts";
+import { bootstrap, IDEMPOTENCY_BUCKET, serve } from "../../shared/mod.ts";
+import { AUDIT_EXPORTS_BUCKET } from "../../shared/fleet/audit.ts";
 import { createApp } from "./app.ts";
 import { auditlogCatalog } from "./catalog.ts";
 import { loadAuditlogConfig, SERVICE } from "./config.ts";
 import { ExportWorker } from "./handlers/export_worker.ts";
-import { ingestHandler } from "./handlers/ingest.ts";
+import { startIngest } from "./handlers/ingest.ts";
 
 const config = loadAuditlogConfig();
 const runtime = await bootstrap({
@@ -29,21 +28,19 @@ const worker = new ExportWorker({
 await worker.start();
 runtime.lifecycle.defer("export worker", () => worker.stop());
 
-const consumer = startConsumer<AuditData>({
+const consumers = startIngest({
   nc: runtime.nats.nc,
+  sql: runtime.sql,
   catalog: runtime.catalog,
-  stream: AUDIT_STREAM,
-  durable: AUDITLOG_CONSUMER,
   logger: runtime.logger,
   metrics: runtime.metrics,
-  sql: runtime.sql,
-  batch: {
-    handler: ingestHandler({ metrics: runtime.metrics }),
-    size: config.AUDIT_BATCH_SIZE,
-    maxWaitMs: config.AUDIT_BATCH_WAIT_MS,
-  },
+  batchSize: config.AUDIT_BATCH_SIZE,
+  maxWaitMs: config.AUDIT_BATCH_WAIT_MS,
+  pipelines: config.AUDIT_PIPELINES,
 });
-runtime.lifecycle.defer("audit consumer", () => consumer.stop());
+runtime.lifecycle.defer("audit consumers", async () => {
+  await Promise.all(consumers.map((c) => c.stop()));
+});
 
 const app = createApp({
   service: SERVICE,

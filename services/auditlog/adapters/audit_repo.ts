@@ -1,6 +1,12 @@
 /** Postgres adapter of the audit log: chained appends, queries, the chain walk. */
 import type { Queryable, Sql, TransactionSql } from "../../../shared/mod.ts";
-import { type ChainBreak, type ChainedRecord, ChainVerifier, link } from "../domain/chain.ts";
+import {
+  type ChainBreak,
+  type ChainedRecord,
+  ChainVerifier,
+  link,
+  prepare,
+} from "../domain/chain.ts";
 import type { AuditFilters, Cursor } from "../domain/query.ts";
 import type { AuditRecord } from "../domain/record.ts";
 
@@ -74,9 +80,10 @@ export async function appendRecords(
   tx: TransactionSql,
   records: AuditRecord[],
 ): Promise<{ first: number; last: number }> {
+  const prepared = prepare(records); // the costly part, before the lock
   const [head] = await tx<{ seq: string; hash: string }[]>`
     select seq, hash from audit_chain_head for update`;
-  const rows = link({ seq: Number(head.seq), hash: head.hash }, records).map((r) => ({
+  const rows = link({ seq: Number(head.seq), hash: head.hash }, prepared).map((r) => ({
     seq: r.seq,
     event_id: r.event_id,
     occurred_at: r.occurred_at,

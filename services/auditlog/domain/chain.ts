@@ -10,8 +10,8 @@ import type { AuditRecord } from "./record.ts";
 
 export const GENESIS_HASH = "0".repeat(64);
 
-/** Only the record's own fields are hashed (a stored row also has seq and hashes). */
-export function chainHash(prevHash: string, r: AuditRecord): string {
+/** The canonical text of a record: only its own fields (a stored row also has seq and hashes). */
+export function canonicalRecord(r: AuditRecord): string {
   const record: AuditRecord = {
     event_id: r.event_id,
     occurred_at: r.occurred_at,
@@ -24,7 +24,15 @@ export function chainHash(prevHash: string, r: AuditRecord): string {
     changes: r.changes,
     metadata: r.metadata,
   };
-  return createHash("sha256").update(prevHash).update(canonicalJson(record)).digest("hex");
+  return canonicalJson(record);
+}
+
+export function chainHash(prevHash: string, r: AuditRecord): string {
+  return hashLink(prevHash, canonicalRecord(r));
+}
+
+function hashLink(prevHash: string, canonical: string): string {
+  return createHash("sha256").update(prevHash).update(canonical).digest("hex");
 }
 
 export interface ChainedRecord extends AuditRecord {
@@ -33,15 +41,25 @@ export interface ChainedRecord extends AuditRecord {
   hash: string;
 }
 
+/** A record with its canonical text, computed before the chain head is locked. */
+export interface PreparedRecord {
+  record: AuditRecord;
+  canonical: string;
+}
+
+export function prepare(records: AuditRecord[]): PreparedRecord[] {
+  return records.map((record) => ({ record, canonical: canonicalRecord(record) }));
+}
+
 /** Appends records after a head, in order. */
 export function link(
   head: { seq: number; hash: string },
-  records: AuditRecord[],
+  records: PreparedRecord[],
 ): ChainedRecord[] {
   let seq = head.seq;
   let prev = head.hash;
-  return records.map((record) => {
-    const hash = chainHash(prev, record);
+  return records.map(({ record, canonical }) => {
+    const hash = hashLink(prev, canonical);
     const row = { ...record, seq: ++seq, prev_hash: prev, hash };
     prev = hash;
     return row;

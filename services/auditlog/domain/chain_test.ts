@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { canonicalJson } from "./canonical.ts";
-import { chainHash, ChainVerifier, GENESIS_HASH, link } from "./chain.ts";
+import { chainHash, ChainVerifier, GENESIS_HASH, link as linkPrepared, prepare } from "./chain.ts";
 import type { AuditRecord } from "./record.ts";
+
+const link = (head: { seq: number; hash: string }, records: AuditRecord[]) =>
+  linkPrepared(head, prepare(records));
 
 const record = (n: number): AuditRecord => ({
   event_id: `e-${n}`,

@@ -1,5 +1,16 @@
-/** The batch handler of `audit.>`: a batch of events becomes one chained multi-row insert. */
-import type { AuditData, BatchHandler, Metrics } from "../../../shared/mod.ts";
+/** Ingest of `audit.>`: each batch of events becomes one chained multi-row insert. */
+import type { NatsConnection } from "@nats-io/transport";
+import {
+  type AuditData,
+  type BatchHandler,
+  type Catalog,
+  type Logger,
+  type Metrics,
+  type RunningConsumer,
+  type Sql,
+  startConsumer,
+} from "../../../shared/mod.ts";
+import { AUDIT_STREAM, AUDITLOG_CONSUMER } from "../../../shared/fleet/audit.ts";
 import { appendRecords } from "../adapters/audit_repo.ts";
 import { recordFromEvent } from "../domain/record.ts";
 
@@ -11,4 +22,35 @@ export function ingestHandler(deps: { metrics?: Metrics }): BatchHandler<AuditDa
     stored?.inc(events.length);
     chainHead?.set(last);
   };
+}
+
+export interface IngestOptions {
+  nc: NatsConnection;
+  sql: Sql;
+  catalog: Catalog;
+  logger: Logger;
+  metrics?: Metrics;
+  batchSize: number;
+  maxWaitMs: number;
+  /**
+   * Batches in flight per process. While one holds the chain head, the next is decoded and
+   * claimed in the inbox, so the JavaScript and Postgres work overlap.
+   */
+  pipelines: number;
+}
+
+/** Starts the ingest pipelines on the shared durable consumer. */
+export function startIngest(options: IngestOptions): RunningConsumer[] {
+  const handler = ingestHandler({ metrics: options.metrics });
+  return Array.from({ length: options.pipelines }, () =>
+    startConsumer<AuditData>({
+      nc: options.nc,
+      sql: options.sql,
+      catalog: options.catalog,
+      stream: AUDIT_STREAM,
+      durable: AUDITLOG_CONSUMER,
+      logger: options.logger,
+      metrics: options.metrics,
+      batch: { handler, size: options.batchSize, maxWaitMs: options.maxWaitMs },
+    }));
 }

@@ -11,19 +11,13 @@ import {
   type RunningConsumer,
   silentLogger,
   type Sql,
-  startConsumer,
 } from "../../../shared/mod.ts";
-import {
-  AUDIT_EXPORTS_BUCKET,
-  AUDIT_RECORDED,
-  AUDIT_STREAM,
-  AUDITLOG_CONSUMER,
-} from "../../../shared/fleet/audit.ts";
+import { AUDIT_EXPORTS_BUCKET, AUDIT_RECORDED } from "../../../shared/fleet/audit.ts";
 import type { TestEnv } from "../../../tools/harness.ts";
 import { createApp } from "../app.ts";
 import { auditlogCatalog } from "../catalog.ts";
 import { ExportWorker } from "../handlers/export_worker.ts";
-import { ingestHandler } from "../handlers/ingest.ts";
+import { startIngest } from "../handlers/ingest.ts";
 
 /** Event n: actors u-(n mod 7), targets account/(n mod 11), one second apart from 2026-01-01. */
 export function sampleEvent(n: number, overrides: Partial<Envelope<AuditData>> = {}) {
@@ -77,7 +71,7 @@ export interface InProcessAuditlog {
 /** Provisions and migrates the env, then starts `replicas` consumers, the app and its worker. */
 export async function startInProcess(
   env: TestEnv,
-  options: { replicas?: number; batchSize?: number } = {},
+  options: { replicas?: number; batchSize?: number; pipelines?: number } = {},
 ): Promise<InProcessAuditlog> {
   await env.provision(auditlogCatalog);
   await env.migrate("auditlog");
@@ -86,21 +80,18 @@ export async function startInProcess(
   const metrics = createMetrics("auditlog", { process: false });
   const consumers: RunningConsumer[] = [];
   for (let i = 0; i < (options.replicas ?? 1); i++) {
-    const consumer = startConsumer<AuditData>({
+    const started = startIngest({
       nc: i === 0 ? nc : await env.connect(),
       sql: i === 0 ? sql : env.sql(),
       catalog: auditlogCatalog,
-      stream: AUDIT_STREAM,
-      durable: AUDITLOG_CONSUMER,
       logger: Deno.env.get("AUDIT_TEST_LOG") ? createLogger({ service: "auditlog" }) : silentLogger,
-      batch: {
-        handler: ingestHandler({ metrics: i === 0 ? metrics : undefined }),
-        size: options.batchSize ?? 200,
-        maxWaitMs: 20,
-      },
+      metrics: i === 0 ? metrics : undefined,
+      batchSize: options.batchSize ?? 200,
+      maxWaitMs: 20,
+      pipelines: options.pipelines ?? 2,
     });
-    env.defer(() => consumer.stop());
-    consumers.push(consumer);
+    for (const consumer of started) env.defer(() => consumer.stop());
+    consumers.push(...started);
   }
   const objm = new Objm(nc);
   const bucket = () => objm.open(AUDIT_EXPORTS_BUCKET);

@@ -1,0 +1,265 @@
+/**
+ * `deno task bench audit [--events N] [--rows M] [--queries Q]`: on throw-away nats-server and
+ * PostgreSQL (durable settings: fsync on), in one run:
+ *  1. publishes N audit events (100,000) to the AUDIT stream;
+ *  2. raw baseline: a plain pull consumer consumes and acks the same N messages;
+ *  3. the auditlog ingest (consumer runtime in batch mode, inbox dedup, hash chain, multi-row
+ *     insert into audit_logs with its indexes) stores the same N messages;
+ *     prints both rates and their ratio;
+ *  4. tops audit_logs up to M rows (1,000,000) with one insert … select generate_series, then
+ *     serves the auditlog HTTP app on 127.0.0.1 and times Q queries by actor and Q by target
+ *     (first page of 50, newest first): p50 / p99 / max.
+ */
+import { AckPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { Objm } from "@nats-io/obj";
+import { connect } from "@nats-io/transport";
+import { AUDIT_EXPORTS_BUCKET, AUDIT_STREAM } from "../../shared/fleet/audit.ts";
+import {
+  auditEvent,
+  BACKBONE_SCOPE,
+  connectPostgres,
+  createLogger,
+  createMetrics,
+  migrate,
+  provision,
+  silentLogger,
+} from "../../shared/mod.ts";
+import { createApp } from "../../services/auditlog/app.ts";
+import { auditlogCatalog } from "../../services/auditlog/catalog.ts";
+import { startIngest } from "../../services/auditlog/handlers/ingest.ts";
+import { ensureDatabase, freePort, startNats, startPostgres } from "../infra.ts";
+
+const arg = (name: string, fallback: number) => {
+  const i = Deno.args.indexOf(`--${name}`);
+  return i >= 0 ? Number(Deno.args[i + 1]) : fallback;
+};
+const N = arg("events", 100_000);
+const ROWS = arg("rows", 1_000_000);
+const QUERIES = arg("queries", 1_000);
+const BATCH = arg("batch", 500);
+const PIPELINES = arg("pipelines", 2);
+const PHASE_LIMIT_MS = 300_000;
+
+const log = (line: string) => console.log(line);
+const rate = (n: number, seconds: number) => Math.round(n / seconds).toLocaleString("en-US");
+const bounded = <T>(what: string, p: Promise<T>): Promise<T> => {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`${what} took over ${PHASE_LIMIT_MS} ms`)),
+        PHASE_LIMIT_MS,
+      );
+    }),
+  ]).finally(() => clearTimeout(timer));
+};
+
+const dir = await Deno.makeTempDir({ prefix: "flotilla-bench-audit-" });
+await Deno.chmod(dir, 0o755);
+const nats = await startNats({ dir: `${dir}/nats` });
+const pg = await startPostgres({ dir: `${dir}/pg` });
+let server: Deno.HttpServer | undefined;
+try {
+  const nc = await connect({ servers: nats.url });
+  await provision(nc, auditlogCatalog);
+  await ensureDatabase(pg.url, "auditlog");
+  const sql = connectPostgres({ url: pg.urlFor("auditlog"), name: "bench-audit", max: 12 });
+  await migrate(sql, [BACKBONE_SCOPE, "auditlog"]);
+  const js = jetstream(nc);
+  const jsm = await jetstreamManager(nc);
+  log(
+    `auditlog benchmark: ${N.toLocaleString("en-US")} events, ${
+      ROWS.toLocaleString("en-US")
+    } rows for queries`,
+  );
+
+  // 1. Publish.
+  const encoder = new TextEncoder();
+  let t0 = performance.now();
+  const window: Promise<unknown>[] = [];
+  for (let i = 0; i < N; i++) {
+    const e = auditEvent({
+      source: ["accounts", "transactions", "users", "listings"][i % 4],
+      actor: {
+        type: "user",
+        id: `user-${i % 997}`,
+        ip: `10.1.${i % 200}.${i % 250}`,
+        user_agent: "bench/1.0",
+      },
+      action: i % 5 === 0 ? "account.created" : "account.updated",
+      target: { type: "account", id: i % 5_003 },
+      before: i % 5 === 0 ? null : { balance: i, currency: "EUR" },
+      after: { balance: i + 10, currency: "EUR" },
+      metadata: { request_id: `req-${i}` },
+    });
+    window.push(js.publish("audit.recorded", encoder.encode(JSON.stringify(e)), { msgID: e.id }));
+    if (window.length >= 1_000) await Promise.all(window.splice(0));
+  }
+  await Promise.all(window);
+  log(`publish: ${rate(N, (performance.now() - t0) / 1000)} events/s`);
+
+  // 2. Raw consume + ack of the same messages.
+  await jsm.consumers.add(AUDIT_STREAM, {
+    durable_name: "bench-raw",
+    ack_policy: AckPolicy.Explicit,
+    max_ack_pending: 10_000,
+  });
+  t0 = performance.now();
+  await bounded(
+    "raw consume",
+    (async () => {
+      const iter = await (await js.consumers.get(AUDIT_STREAM, "bench-raw")).consume({
+        max_messages: 1_000,
+      });
+      let n = 0;
+      for await (const m of iter) {
+        JSON.parse(new TextDecoder().decode(m.data));
+        m.ack();
+        if (++n === N) break;
+      }
+      await iter.close();
+    })(),
+  );
+  const rawSeconds = (performance.now() - t0) / 1000;
+  const rawRate = N / rawSeconds;
+  log(
+    `raw consume+ack: ${N} messages in ${rawSeconds.toFixed(2)} s = ${
+      rate(N, rawSeconds)
+    } events/s`,
+  );
+
+  // 3. The auditlog ingest on the same messages.
+  const metrics = createMetrics("auditlog", { process: false });
+  t0 = performance.now();
+  const consumers = startIngest({
+    nc,
+    sql,
+    catalog: auditlogCatalog,
+    logger: createLogger({ service: "bench-audit", level: "warn" }),
+    metrics,
+    batchSize: BATCH,
+    maxWaitMs: 20,
+    pipelines: PIPELINES,
+  });
+  await bounded(
+    "ingest",
+    (async () => {
+      while (true) {
+        const [{ seq }] = await sql<{ seq: string }[]>`select seq from audit_chain_head`;
+        if (Number(seq) >= N) break;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })(),
+  );
+  const storedSeconds = (performance.now() - t0) / 1000;
+  const storedRate = N / storedSeconds;
+  await Promise.all(consumers.map((c) => c.stop()));
+  log(
+    `stored (batch ${BATCH} x ${PIPELINES} pipelines, inbox, hash chain, 8 indexes): ${N} events in ${
+      storedSeconds.toFixed(2)
+    } s = ${rate(N, storedSeconds)} events/s`,
+  );
+  log(
+    `ratio stored/raw: ${
+      (storedRate / rawRate).toFixed(2)
+    } (target ≥ 0.5); stored target ≥ 10,000 events/s`,
+  );
+
+  const app = createApp({
+    service: "auditlog",
+    logger: silentLogger,
+    metrics,
+    sql,
+    exportsBucket: () => new Objm(nc).open(AUDIT_EXPORTS_BUCKET),
+  });
+  const port = freePort();
+  server = Deno.serve({ hostname: "127.0.0.1", port, onListen: () => {} }, app.fetch);
+  const base = `http://127.0.0.1:${port}/api/v1/audit-logs`;
+
+  t0 = performance.now();
+  const verify = await (await fetch(`${base}/verify`)).json();
+  log(
+    `verify chain of ${verify.rows_checked} rows: ok=${verify.ok} in ${
+      ((performance.now() - t0) / 1000).toFixed(2)
+    } s`,
+  );
+
+  // 4. Top up to ROWS rows (10,000 actors, 100,000 targets, a year of timestamps), then query.
+  t0 = performance.now();
+  await bounded(
+    "generate rows",
+    sql`
+    insert into audit_logs (seq, event_id, occurred_at, actor_type, actor_id, actor_ip,
+      actor_user_agent, action, target_type, target_id, service, correlation_id, changes,
+      metadata, prev_hash, hash)
+    select g, 'gen-' || g,
+      timestamptz '2026-01-01 00:00:00Z' + (g * 31) * interval '1 second',
+      'user', 'actor-' || (g % 10000), '10.2.0.' || (g % 250), 'bench/1.0',
+      case when g % 5 = 0 then 'account.created' else 'account.updated' end,
+      case when g % 2 = 0 then 'account' else 'transaction' end, (g % 100000)::text,
+      case when g % 2 = 0 then 'accounts' else 'transactions' end, 'corr-' || (g / 3),
+      jsonb_build_object('before', null, 'after', jsonb_build_object('balance', g)),
+      jsonb_build_object('request_id', 'req-' || g), repeat('0', 64), repeat('0', 64)
+    from generate_series(${N + 1}::bigint, ${ROWS}::bigint) g`.then(() => sql`analyze audit_logs`),
+  );
+  const [{ n: total }] = await sql<{ n: number }[]>`select count(*)::int as n from audit_logs`;
+  log(
+    `generated rows: total ${total.toLocaleString("en-US")} in ${
+      ((performance.now() - t0) / 1000).toFixed(1)
+    } s`,
+  );
+
+  const percentile = (sorted: number[], p: number) =>
+    sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+  const time = async (label: string, url: (i: number) => string | Promise<string>) => {
+    for (let i = 0; i < 50; i++) await (await fetch(await url(i))).arrayBuffer(); // warm-up
+    const took: number[] = [];
+    let rows = 0;
+    for (let i = 0; i < QUERIES; i++) {
+      const target = await url(i + 50);
+      const started = performance.now();
+      const res = await fetch(target);
+      const body = await res.json();
+      took.push(performance.now() - started);
+      if (res.status !== 200) throw new Error(`${label}: ${res.status} ${JSON.stringify(body)}`);
+      rows += body.data.length;
+    }
+    took.sort((a, b) => a - b);
+    log(
+      `query by ${label}: ${QUERIES} requests, ${(rows / QUERIES).toFixed(1)} rows each: p50 ${
+        percentile(took, 50).toFixed(2)
+      } ms, p99 ${percentile(took, 99).toFixed(2)} ms, max ${
+        took[took.length - 1].toFixed(2)
+      } ms (target p99 ≤ 20 ms)`,
+    );
+  };
+  const pick = (i: number, mod: number) => (i * 7919) % mod;
+  await bounded(
+    "queries",
+    (async () => {
+      await time("actor", (i) => `${base}?actor_id=actor-${pick(i, 10_000)}&limit=50`);
+      await time("target", (i) => {
+        const id = pick(i, 100_000);
+        return `${base}?target_type=${
+          id % 2 === 0 ? "account" : "transaction"
+        }&target_id=${id}&limit=50`;
+      });
+      // The second page of an actor: the keyset cursor path (page 1 fetched untimed).
+      await time("actor, page 2", async (i) => {
+        const first = `${base}?actor_id=actor-${pick(i, 10_000)}&limit=50`;
+        const { next_cursor } = await (await fetch(first)).json();
+        return next_cursor ? `${first}&cursor=${next_cursor}` : first;
+      });
+    })(),
+  );
+  await server.shutdown();
+  server = undefined;
+  await sql.end();
+  await nc.close();
+} finally {
+  await server?.shutdown();
+  await nats.stop();
+  await pg.stop();
+  await Deno.remove(dir, { recursive: true }).catch(() => {});
+}
