@@ -2,11 +2,14 @@
  * `deno task bench cqrs`: users, listings and listing-view as processes on their own nats-server
  * and PostgreSQL (temp dirs, 127.0.0.1 only, durable Postgres settings), bounded to about a
  * minute. It prints:
- * - projection lag: listings POSTed open-loop at --rate per second for --seconds; lag is from
- *   just before each POST to the moment a poller, querying the newest 100 listings of
- *   listing-view back to back, first sees it (so it includes one poll's time): p50/p99/max;
  * - query: listing-view with --listings rows (bulk-loaded into its table, 1,000 users), each
- *   query shape run --queries times sequentially over HTTP: p50/p99 per shape and overall.
+ *   query shape run --queries times sequentially over HTTP: p50/p99 per shape and overall;
+ * - projection lag, with those rows in place: listings POSTed open-loop at --rate per second
+ *   for --seconds; lag is from just before each POST to the moment a poller, querying the
+ *   newest 100 listings of listing-view back to back, first sees it (so it includes one poll's
+ *   time): p50/p99/max.
+ * The machine's load average is printed before and after: figures taken on a busy machine say
+ * more about the machine than about the services.
  * Options: --rate 500 --seconds 10 --listings 100000 --queries 300.
  * (Gateway overhead is measured by `deno task bench gateway`.)
  */
@@ -93,57 +96,11 @@ try {
   const newListing = () =>
     post(`${listings}/api/v1/listings`, { user_id: user.id, listing_type: "rent", price: 1000 });
   for (let i = 0; i < 200; i++) await newListing(); // warm-up: JIT, pools, consumers
-
-  // --- projection lag ---------------------------------------------------------------------
-  const seenAt = new Map<number, number>();
-  let polling = true;
-  let polls = 0;
-  const poller = (async () => {
-    while (polling) {
-      const res = await fetch(`${view}/api/v1/listing-view?page_size=100`);
-      const now = performance.now();
-      const { listings: items } = await res.json() as { listings: { id: number }[] };
-      for (const { id } of items) if (!seenAt.has(id)) seenAt.set(id, now);
-      polls++;
-    }
-  })();
-  const total = RATE * SECONDS;
-  const sentAt = new Map<number, number>();
-  const inFlight: Promise<void>[] = [];
-  const t0 = performance.now();
-  let errors = 0;
-  for (let i = 0; i < total; i++) {
-    const due = t0 + (i * 1000) / RATE;
-    const wait = due - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    const sent = performance.now();
-    inFlight.push(
-      newListing().then(({ listing }) => void sentAt.set(listing.id, sent)).catch(() => {
-        errors++;
-      }),
-    );
-  }
-  await Promise.all(inFlight);
-  const offered = total / ((performance.now() - t0) / 1000);
-  const drainDeadline = performance.now() + 30_000;
-  while (performance.now() < drainDeadline && [...sentAt.keys()].some((id) => !seenAt.has(id))) {
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  polling = false;
-  await poller;
-  const lags = [...sentAt].filter(([id]) => seenAt.has(id)).map(([id, s]) => seenAt.get(id)! - s)
-    .sort((a, b) => a - b);
-  const missing = sentAt.size - lags.length;
   console.log(
-    `projection lag: ${sentAt.size} listings POSTed at ${offered.toFixed(0)}/s ` +
-      `(target ${RATE}/s), ${errors} errors, ${missing} not seen within 30 s`,
+    `load average before: ${
+      Deno.loadavg().map((n) => n.toFixed(1)).join(" ")
+    } (${navigator.hardwareConcurrency} CPUs)`,
   );
-  console.log(
-    `  p50 ${ms(pct(lags, 0.5))}  p99 ${ms(pct(lags, 0.99))}  max ${
-      ms(lags.at(-1) ?? NaN)
-    }  (target p99 <= 100 ms; ${polls} polls)`,
-  );
-  if (errors > 0 || missing > 0 || !(pct(lags, 0.99) <= 100)) failed = true;
 
   // --- listing-view queries over LISTINGS rows --------------------------------------------
   const sql = postgres(pg.urlFor("listing_view"), { max: 1, onnotice: () => {} });
@@ -202,6 +159,58 @@ try {
     `  overall        p50 ${ms(pct(all, 0.5))}  p99 ${ms(pct(all, 0.99))}  (target p99 <= 10 ms)`,
   );
   if (!(pct(all, 0.99) <= 10)) failed = true;
+  // --- projection lag ---------------------------------------------------------------------
+  const seenAt = new Map<number, number>();
+  let polling = true;
+  let polls = 0;
+  const poller = (async () => {
+    while (polling) {
+      const res = await fetch(`${view}/api/v1/listing-view?page_size=100`);
+      const now = performance.now();
+      const { listings: items } = await res.json() as { listings: { id: number }[] };
+      for (const { id } of items) if (!seenAt.has(id)) seenAt.set(id, now);
+      polls++;
+    }
+  })();
+  const total = RATE * SECONDS;
+  const sentAt = new Map<number, number>();
+  const inFlight: Promise<void>[] = [];
+  const t0 = performance.now();
+  let errors = 0;
+  for (let i = 0; i < total; i++) {
+    const due = t0 + (i * 1000) / RATE;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    const sent = performance.now();
+    inFlight.push(
+      newListing().then(({ listing }) => void sentAt.set(listing.id, sent)).catch(() => {
+        errors++;
+      }),
+    );
+  }
+  await Promise.all(inFlight);
+  const offered = total / ((performance.now() - t0) / 1000);
+  const drainDeadline = performance.now() + 30_000;
+  while (performance.now() < drainDeadline && [...sentAt.keys()].some((id) => !seenAt.has(id))) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  polling = false;
+  await poller;
+  const lags = [...sentAt].filter(([id]) => seenAt.has(id)).map(([id, s]) => seenAt.get(id)! - s)
+    .sort((a, b) => a - b);
+  const missing = sentAt.size - lags.length;
+  console.log(
+    `projection lag: ${sentAt.size} listings POSTed at ${offered.toFixed(0)}/s ` +
+      `(target ${RATE}/s), ${errors} errors, ${missing} not seen within 30 s`,
+  );
+  console.log(
+    `  p50 ${ms(pct(lags, 0.5))}  p99 ${ms(pct(lags, 0.99))}  max ${
+      ms(lags.at(-1) ?? NaN)
+    }  (target p99 <= 100 ms; ${polls} polls)`,
+  );
+  if (errors > 0 || missing > 0 || !(pct(lags, 0.99) <= 100)) failed = true;
+
+  console.log(`load average after: ${Deno.loadavg().map((n) => n.toFixed(1)).join(" ")}`);
 } finally {
   for (const fn of cleanup) await Promise.resolve().then(fn).catch(() => {});
   await Deno.remove(dir, { recursive: true }).catch(() => {});
