@@ -35,6 +35,8 @@ export interface MessageContext {
   tx: TransactionSql;
   /** Tells the server the message is still being worked on (resets its ack timer). */
   working(): void;
+  /** The W3C trace context the event was published with, to pass on to what it causes. */
+  traceparent: string | undefined;
 }
 
 export interface BatchContext {
@@ -302,6 +304,7 @@ export function startConsumer<T = unknown>(options: ConsumerOptions<T>): Running
           deliveryCount: msg.info.deliveryCount,
           logger: mlog,
           working: () => msg.working(),
+          traceparent: msg.headers?.get("traceparent") || undefined,
         };
         if (!options.sql) {
           await handler(event, { ...base, tx: undefined as unknown as TransactionSql });

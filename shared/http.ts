@@ -16,7 +16,8 @@ import { problem, problemHeaders, problemResponse, toProblem } from "./problem.t
 export interface AppVariables {
   requestId: string;
   correlationId: string;
-  traceparent: string | undefined;
+  /** W3C trace context: the caller's, or a new trace. Pass it on in outbox headers. */
+  traceparent: string;
   logger: Logger;
 }
 export type AppEnv = { Variables: AppVariables };
@@ -63,6 +64,21 @@ export function createRouter(): OpenAPIHono<AppEnv> {
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 }
 
+const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+function validTraceparent(value: string | undefined): string | undefined {
+  return value && TRACEPARENT.test(value) ? value : undefined;
+}
+function randomHex(bytes: number): string {
+  return Array.from(
+    crypto.getRandomValues(new Uint8Array(bytes)),
+    (b) => b.toString(16).padStart(2, "0"),
+  )
+    .join("");
+}
+export function newTraceparent(): string {
+  return `00-${randomHex(16)}-${randomHex(8)}-01`;
+}
+
 function requestContext(logger: Logger): MiddlewareHandler<AppEnv> {
   return async function requestContext(c, next) {
     const incoming = c.req.header("x-request-id");
@@ -73,7 +89,7 @@ function requestContext(logger: Logger): MiddlewareHandler<AppEnv> {
       : requestId;
     c.set("requestId", requestId);
     c.set("correlationId", correlationId);
-    c.set("traceparent", c.req.header("traceparent"));
+    c.set("traceparent", validTraceparent(c.req.header("traceparent")) ?? newTraceparent());
     c.set("logger", logger.child({ request_id: requestId, correlation_id: correlationId }));
     await next();
     c.header("x-request-id", requestId);

@@ -103,3 +103,17 @@ Deno.test("request ids are generated or carried through", async () => {
   const fresh = await a.request("/healthz");
   assert.match(fresh.headers.get("x-request-id")!, /^[0-9a-f-]{36}$/);
 });
+
+Deno.test("a valid traceparent is carried; a missing or malformed one starts a new trace", async () => {
+  const { app: a } = app();
+  const seen: string[] = [];
+  a.get("/trace", (c) => {
+    seen.push(c.get("traceparent"));
+    return c.text("ok");
+  });
+  const given = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+  await a.request("/trace", { headers: { traceparent: given } });
+  await a.request("/trace", { headers: { traceparent: "garbage" } });
+  assert.equal(seen[0], given);
+  assert.match(seen[1], /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+});

@@ -17,7 +17,11 @@ import type { Metrics } from "./metrics.ts";
 export const OUTBOX_CHANNEL = "flotilla_outbox";
 const encoder = new TextEncoder();
 
-/** Validates each event's data against the catalog and writes it to the outbox. */
+/**
+ * Validates each event's data against the catalog and writes it to the outbox. `headers` go
+ * out with the message: pass `{ traceparent: c.get("traceparent") }` from a request (or
+ * `ctx.traceparent` from a consumer) so the trace follows the event.
+ */
 export async function enqueue(
   tx: Queryable,
   catalog: Catalog,

@@ -5,11 +5,14 @@
  * `bootstrap`, builds its app with `createApp(deps)`, starts its consumers and calls `serve`.
  */
 import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
+import { ExponentialBackoff, handleWhen, retry } from "cockatiel";
 import { type KV, Kvm } from "@nats-io/kv";
 import { type ObjectStore, Objm } from "@nats-io/obj";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Catalog } from "./catalog.ts";
 import { connectPostgres, postgresReady, type Sql } from "./db.ts";
+import { dispositionOf } from "./disposition.ts";
+import { errorMessage } from "./errors.ts";
 import type { AppEnv, ReadinessCheck } from "./http.ts";
 import { createLogger, type Logger, type LogLevel } from "./log.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
@@ -31,6 +34,8 @@ export interface BootstrapOptions {
   shutdownTimeoutMs?: number;
   /** Runs the outbox relay (services that emit events). */
   relay?: boolean;
+  /** Inbox rows older than this are pruned (redeliveries happen within minutes). */
+  inboxRetentionDays?: number;
   poolSize?: number;
 }
 
@@ -58,7 +63,18 @@ export async function bootstrap(options: BootstrapOptions): Promise<Runtime> {
   lifecycle.defer("nats", async () => {
     await nats.nc.drain().catch(() => nats.nc.close());
   });
-  await provision(nats.nc, options.catalog, logger);
+  // Start-up waits for its dependencies instead of crashing: NATS may be up before JetStream
+  // is ready, Postgres may still be starting.
+  const untilAvailable = retry(handleWhen((err) => dispositionOf(err) !== "dead_letter"), {
+    maxAttempts: Number.MAX_SAFE_INTEGER,
+    backoff: new ExponentialBackoff({ initialDelay: 250, maxDelay: 5_000 }),
+  });
+  untilAvailable.onRetry((reason) =>
+    logger.warn("a dependency is not ready; retrying start-up step", {
+      error: "error" in reason ? errorMessage(reason.error) : "",
+    })
+  );
+  await untilAvailable.execute(() => provision(nats.nc, options.catalog, logger), lifecycle.signal);
   const readiness: Record<string, ReadinessCheck> = { nats: () => nats.connected() };
 
   let sql = undefined as unknown as Sql;
@@ -69,7 +85,16 @@ export async function bootstrap(options: BootstrapOptions): Promise<Runtime> {
       max: options.poolSize,
     });
     lifecycle.defer("postgres", () => sql.end({ timeout: 5 }));
-    await migrate(sql, [BACKBONE_SCOPE, options.migrations ?? options.service], { logger });
+    await untilAvailable.execute(
+      () => migrate(sql, [BACKBONE_SCOPE, options.migrations ?? options.service], { logger }),
+      lifecycle.signal,
+    );
+    const retentionDays = options.inboxRetentionDays ?? 7;
+    const prune = setInterval(() => {
+      sql`delete from inbox where handled_at < now() - make_interval(days => ${retentionDays})`
+        .catch((err) => logger.warn("inbox pruning failed", { error: errorMessage(err) }));
+    }, 3600_000);
+    lifecycle.defer("inbox pruning", () => clearInterval(prune));
     readiness.postgres = () => postgresReady(sql);
     if (options.relay) {
       const relay = new OutboxRelay({ sql, nc: nats.nc, logger, metrics });

@@ -54,10 +54,18 @@ export class Lifecycle {
     return this.#stopping;
   }
 
-  /** SIGTERM and SIGINT start the shutdown; the process exits when it is done. */
+  /**
+   * SIGTERM and SIGINT start the shutdown; the process exits when it is done. A second signal
+   * while shutting down exits at once (the impatient Ctrl-C Ctrl-C).
+   */
   listen(exit: (code: number) => void = Deno.exit): void {
     for (const signal of ["SIGTERM", "SIGINT"] as const) {
       Deno.addSignalListener(signal, () => {
+        if (this.#stopping) {
+          this.#logger.warn("second signal: exiting without finishing the shutdown", { signal });
+          exit(130);
+          return;
+        }
         this.shutdown(signal).then(() => exit(0), () => exit(1));
       });
     }

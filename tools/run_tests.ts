@@ -5,6 +5,10 @@
  */
 import { natsServerBinary, startPostgres } from "./infra.ts";
 
+if (Deno.env.get("FLOTILLA_TEST_RUNNER")) {
+  console.error("tools/run_tests.ts is running inside a test run; refusing to recurse");
+  Deno.exit(2);
+}
 const started = Date.now();
 await natsServerBinary(); // installs it first if missing, instead of failing in every file
 const dir = await Deno.makeTempDir({ prefix: "flotilla-test-pg-" });
@@ -14,7 +18,7 @@ console.error(`[test] PostgreSQL on ${pg.url}`);
 
 const child = new Deno.Command(Deno.execPath(), {
   args: ["test", "-A", "--parallel", ...Deno.args],
-  env: { FLOTILLA_TEST_PG: pg.url },
+  env: { FLOTILLA_TEST_PG: pg.url, FLOTILLA_TEST_RUNNER: "1" },
   stdout: "piped",
   stderr: "inherit",
 }).spawn();
