@@ -185,5 +185,23 @@ integration(
       "bucket refilled again",
       async () => (await kv.status()).values === orders.length,
     );
+
+    // A lost bucket (deleted outright) is created again and refilled.
+    await jsm.streams.delete(`KV_${ORDERS_BUCKET}`);
+    await eventually(
+      "bucket recreated and refilled",
+      async () => (await kv.status()).values === orders.length,
+    );
+    for (const o of orders) assert.equal((await kv.get(o.order_uid))?.string(), orderJson(o));
+    const late = randomOrder(random);
+    await publishOrders(nc, [late]);
+    await eventually(
+      "ingest goes on into the new bucket",
+      async () => (await kv.get(late.order_uid))?.string() === orderJson(late),
+    );
+    await eventually(
+      "and the mirror follows it",
+      async () => (await getOrder(service.url, late.order_uid)).source === "mirror",
+    );
   },
 );

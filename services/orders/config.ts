@@ -8,7 +8,7 @@ export const configShape = {
   /** Orders each replica mirrors in memory; reads past the bound go to KV. */
   ORDERS_CACHE_ENTRIES: env.positiveInt(200_000),
   /** Messages written per Postgres transaction. */
-  ORDERS_BATCH_SIZE: env.positiveInt(500),
+  ORDERS_BATCH_SIZE: env.positiveInt(1_000),
   /** How long a partial batch waits for more messages. */
   ORDERS_BATCH_WAIT_MS: env.millis(20),
   /** Larger messages are dead-lettered unread (a WB order is a few kilobytes). */

@@ -1,5 +1,12 @@
 /** Composition root of the orders service (port 8087): the WB order tracker. */
-import { bootstrap, deadLetterCatalog, mergeCatalogs, startConsumer } from "../../shared/mod.ts";
+import {
+  bootstrap,
+  deadLetterCatalog,
+  defineCatalog,
+  mergeCatalogs,
+  provision,
+  startConsumer,
+} from "../../shared/mod.ts";
 import {
   ORDERS_BUCKET,
   ORDERS_INGEST_CONSUMER,
@@ -36,7 +43,15 @@ const cache = new OrderCache({
 cache.start();
 runtime.lifecycle.defer("order cache", () => cache.stop());
 
-const refill = keepRefilled({ cache, sql, logger, intervalMs: config.ORDERS_REFILL_CHECK_MS });
+const refill = keepRefilled({
+  cache,
+  sql,
+  logger,
+  intervalMs: config.ORDERS_REFILL_CHECK_MS,
+  recreateBucket: async () => {
+    await provision(runtime.nats.nc, defineCatalog({ kv: ordersCatalog.kv }));
+  },
+});
 runtime.lifecycle.defer("order cache refill", () => refill.stop());
 
 const ingest = startConsumer<Order>({

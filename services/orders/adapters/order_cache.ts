@@ -103,6 +103,11 @@ export class OrderCache {
     })();
   }
 
+  /** Watches afresh: after the bucket was created again, the old watch sees nothing. */
+  restartWatch(): void {
+    this.#watch?.stop();
+  }
+
   async #follow(): Promise<void> {
     const initial = (await this.#kv.status()).values;
     if (initial === 0) this.#markWarm();

@@ -12,11 +12,25 @@ export interface RefillDeps {
   cache: OrderCache;
   sql: Sql;
   logger: Logger;
+  /** Creates the bucket again when it was deleted (provisioning is idempotent). */
+  recreateBucket: () => Promise<void>;
 }
 
-/** Refills the bucket if it is empty; returns how many orders were put back. */
+/** Refills the bucket if it is empty or gone; returns how many orders were put back. */
 export async function refillIfEmpty(deps: RefillDeps): Promise<number> {
-  if ((await deps.cache.bucketSize()) > 0) return 0;
+  let size: number;
+  try {
+    size = await deps.cache.bucketSize();
+  } catch (err) {
+    if (!/stream not found|bucket not found|not found/i.test(errorMessage(err))) throw err;
+    deps.logger.warn("order cache bucket is gone; creating it again", {
+      error: errorMessage(err),
+    });
+    await deps.recreateBucket();
+    deps.cache.restartWatch();
+    size = 0;
+  }
+  if (size > 0) return 0;
   if (!(await hasOrders(deps.sql))) return 0;
   const log = deps.logger.child({ component: "order-refill" });
   log.warn("order cache bucket is empty; refilling it from Postgres");

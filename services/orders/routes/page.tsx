@@ -1,5 +1,5 @@
 /** `GET /`: a page where a person types an order id and sees the order. Server-rendered. */
-import type { FC } from "hono/jsx";
+import { type FC, Fragment } from "hono/jsx";
 import { createRouter } from "../../../shared/mod.ts";
 import { type Order, ORDER_UID_PATTERN } from "../domain/order.ts";
 import type { OrderReads } from "../handlers/queries.ts";
@@ -19,10 +19,10 @@ const money = (cents: number, currency: string) => `${cents} ${currency}`;
 const Fields: FC<{ rows: [string, string | number][]; id: string }> = ({ rows, id }) => (
   <dl id={id}>
     {rows.map(([k, v]) => (
-      <>
+      <Fragment key={k}>
         <dt>{k}</dt>
         <dd data-field={k}>{String(v)}</dd>
-      </>
+      </Fragment>
     ))}
   </dl>
 );
@@ -94,19 +94,21 @@ const OrderView: FC<{ order: Order }> = ({ order: o }) => (
           </tr>
         </thead>
         <tbody>
-          {o.items.map((i) => (
-            <tr>
-              <td>{i.name}</td>
-              <td>{i.brand}</td>
-              <td>{i.size}</td>
-              <td class="n">{i.chrt_id}</td>
-              <td class="n">{i.nm_id}</td>
-              <td>{i.rid}</td>
-              <td class="n">{i.status}</td>
-              <td class="n">{i.price}</td>
-              <td class="n">{i.sale}</td>
-              <td class="n">{i.total_price}</td>
-            </tr>
+          {o.items.map((i, n) => (
+            <Fragment key={String(n)}>
+              <tr>
+                <td>{i.name}</td>
+                <td>{i.brand}</td>
+                <td>{i.size}</td>
+                <td class="n">{i.chrt_id}</td>
+                <td class="n">{i.nm_id}</td>
+                <td>{i.rid}</td>
+                <td class="n">{i.status}</td>
+                <td class="n">{i.price}</td>
+                <td class="n">{i.sale}</td>
+                <td class="n">{i.total_price}</td>
+              </tr>
+            </Fragment>
           ))}
         </tbody>
       </table>
@@ -152,7 +154,11 @@ const Page: FC<{ uid: string; order?: Order; message?: string; recent: string[] 
       {order && <OrderView order={order} />}
       {!order && recent.length > 0 && (
         <p class="recent">
-          Newest: {recent.map((r) => <a href={`/?order_uid=${encodeURIComponent(r)}`}>{r}</a>)}
+          Newest: {recent.map((r) => (
+            <Fragment key={r}>
+              <a href={`/?order_uid=${encodeURIComponent(r)}`}>{r}</a>
+            </Fragment>
+          ))}
         </p>
       )}
     </body>
