@@ -17,7 +17,7 @@ integration(
     let stop = false;
     let n = 0;
     const client = async () => {
-      while (!stop && n < 600) {
+      while (!stop && n < 5_000) {
         const i = n++;
         const from = ids[i % 20];
         const to = ids[(i * 7 + 3) % 20] === from ? ids[(i + 1) % 20] : ids[(i * 7 + 3) % 20];

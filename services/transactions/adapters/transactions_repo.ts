@@ -38,27 +38,6 @@ export interface NewTransaction {
   idempotencyKey?: string | null;
 }
 
-/**
- * Inserts a pending transaction. With an idempotency key already used, returns the earlier
- * row and `created: false` (the KV middleware normally answers first; this is the backstop).
- */
-export async function insertTransaction(
-  tx: Queryable,
-  t: NewTransaction,
-): Promise<{ row: Transaction; created: boolean }> {
-  const rows = await tx<Raw[]>`
-    insert into transactions
-      (source_account_id, destination_account_id, amount_cents, reversal_of, idempotency_key)
-    values (${t.sourceAccountId}, ${t.destinationAccountId}, ${t.amount.toString()},
-            ${t.reversalOf ?? null}, ${t.idempotencyKey ?? null})
-    on conflict (idempotency_key) do nothing
-    returning ${tx.unsafe(COLUMNS)}`;
-  if (rows.length > 0) return { row: toTransaction(rows[0]), created: true };
-  const [existing] = await tx<Raw[]>`
-    select ${tx.unsafe(COLUMNS)} from transactions where idempotency_key = ${t.idempotencyKey!}`;
-  return { row: toTransaction(existing), created: false };
-}
-
 export async function findTransaction(
   sql: Queryable,
   id: number,
@@ -92,24 +71,6 @@ export async function listTransactions(
       and (${status}::text is null or status = ${status})
     order by id limit ${filter.limit}`;
   return rows.map(toTransaction);
-}
-
-/** Moves a transaction from `from` to `to`; undefined when it was not in `from` any more. */
-export async function transition(
-  tx: Queryable,
-  id: number,
-  from: TransactionStatus,
-  to: TransactionStatus,
-  failureReason: FailureReason | null = null,
-): Promise<{ before: Transaction; after: Transaction } | undefined> {
-  const rows = await tx<Raw[]>`
-    update transactions
-    set status = ${to}, failure_reason = ${failureReason}, updated_at = now()
-    where id = ${id} and status = ${from}
-    returning ${tx.unsafe(COLUMNS)}`;
-  if (rows.length === 0) return undefined;
-  const after = toTransaction(rows[0]);
-  return { before: { ...after, status: from, failureReason: null }, after };
 }
 
 /**
@@ -152,4 +113,52 @@ export async function existing(tx: Queryable, ids: number[]): Promise<Set<number
   if (ids.length === 0) return new Set();
   const rows = await tx<{ id: string }[]>`select id from transactions where id in ${tx(ids)}`;
   return new Set(rows.map((r) => Number(r.id)));
+}
+
+/**
+ * Inserts pending transactions in one statement (ids drawn first, so each input gets its
+ * own row back). An idempotency key used before yields the earlier row, `created: false`.
+ */
+export async function insertMany(
+  tx: Queryable,
+  items: NewTransaction[],
+): Promise<{ row: Transaction; created: boolean }[]> {
+  const ids = await tx<{ id: string }[]>`
+    select nextval(pg_get_serial_sequence('transactions', 'id'))::text as id
+    from generate_series(1, ${items.length})`;
+  const values = items.map((t, i) => ({
+    id: ids[i].id,
+    source_account_id: t.sourceAccountId,
+    destination_account_id: t.destinationAccountId,
+    amount_cents: t.amount.toString(),
+    reversal_of: t.reversalOf ?? null,
+    idempotency_key: t.idempotencyKey ?? null,
+  }));
+  const inserted = await tx<Raw[]>`
+    insert into transactions ${
+    tx(
+      values,
+      "id",
+      "source_account_id",
+      "destination_account_id",
+      "amount_cents",
+      "reversal_of",
+      "idempotency_key",
+    )
+  }
+    on conflict (idempotency_key) do nothing
+    returning ${tx.unsafe(COLUMNS)}`;
+  const byId = new Map(inserted.map((r) => [r.id, toTransaction(r)]));
+  const missingKeys = values.filter((v) => !byId.has(v.id)).map((v) => v.idempotency_key!);
+  const earlier = new Map<string, Transaction>();
+  if (missingKeys.length > 0) {
+    const rows = await tx<(Raw & { idempotency_key: string })[]>`
+      select ${tx.unsafe(COLUMNS)}, idempotency_key from transactions
+      where idempotency_key in ${tx(missingKeys)}`;
+    for (const r of rows) earlier.set(r.idempotency_key, toTransaction(r));
+  }
+  return values.map((v) => {
+    const row = byId.get(v.id);
+    return row ? { row, created: true } : { row: earlier.get(v.idempotency_key!)!, created: false };
+  });
 }

@@ -21,10 +21,11 @@ import { accountIdNumber, moneyInput } from "../../accounts/routes/accounts.ts";
 import {
   findTransaction,
   hasOpenReversal,
-  insertTransaction,
+  insertMany,
   listTransactions,
   type NewTransaction,
 } from "../adapters/transactions_repo.ts";
+import { WriteBatcher } from "../adapters/write_batcher.ts";
 import { compensation, reversalRefusal, type Transaction } from "../domain/transaction.ts";
 import { TransactionSchema, transactionView } from "./view.ts";
 
@@ -125,46 +126,70 @@ const reversalRoute = createRoute({
   },
 });
 
-/** Writes a pending transaction and its `transaction.submitted` in one Postgres transaction. */
-async function submit(
-  tx: TransactionSql,
-  deps: TransactionsRouteDeps,
-  input: NewTransaction,
-  request: { actor: AuditActor; correlationId: string; requestId: string; action: string },
-): Promise<{ row: Transaction; created: boolean }> {
-  const { row, created } = await insertTransaction(tx, input);
-  if (!created) return { row, created };
-  const cause = { correlationId: request.correlationId };
-  await enqueue(tx, deps.catalog, [
-    createEvent<TransferSubmitted>({
-      type: TRANSFER_SUBMITTED,
-      source: deps.service,
-      subject: row.id,
-      cause,
-      data: {
-        transaction_id: row.id,
-        source_account_id: row.sourceAccountId,
-        destination_account_id: row.destinationAccountId,
-        amount: formatMoney(row.amount),
-        reversal_of: row.reversalOf,
-        actor: request.actor,
-      },
-    }),
-    auditEvent({
-      source: deps.service,
-      actor: request.actor,
-      action: request.action,
-      target: { type: "transaction", id: row.id },
-      before: null,
-      after: transactionView(row) as unknown as Record<string, unknown>,
-      metadata: { request_id: request.requestId },
-      cause,
-    }),
-  ]);
-  return { row, created };
+export interface SubmitRequest {
+  input: NewTransaction;
+  actor: AuditActor;
+  correlationId: string;
+  requestId: string;
+  action: string;
 }
 
-function requestInfo(c: Context, action: string) {
+/**
+ * Writes pending transactions with their `transaction.submitted` and audit events, all in the
+ * caller's Postgres transaction.
+ */
+export async function submitAll(
+  tx: TransactionSql,
+  deps: Pick<TransactionsRouteDeps, "catalog" | "service">,
+  requests: SubmitRequest[],
+): Promise<{ row: Transaction; created: boolean }[]> {
+  const results = await insertMany(tx, requests.map((r) => r.input));
+  const events = results.flatMap(({ row, created }, i) => {
+    if (!created) return [];
+    const request = requests[i];
+    const cause = { correlationId: request.correlationId };
+    return [
+      createEvent<TransferSubmitted>({
+        type: TRANSFER_SUBMITTED,
+        source: deps.service,
+        subject: row.id,
+        cause,
+        data: {
+          transaction_id: row.id,
+          source_account_id: row.sourceAccountId,
+          destination_account_id: row.destinationAccountId,
+          amount: formatMoney(row.amount),
+          reversal_of: row.reversalOf,
+          actor: request.actor,
+        },
+      }),
+      auditEvent({
+        source: deps.service,
+        actor: request.actor,
+        action: request.action,
+        target: { type: "transaction", id: row.id },
+        before: null,
+        after: transactionView(row) as unknown as Record<string, unknown>,
+        metadata: { request_id: request.requestId },
+        cause,
+      }),
+    ];
+  });
+  await enqueue(tx, deps.catalog, events);
+  return results;
+}
+
+/** Submissions from concurrent requests, committed together (group commit). */
+export function submissionBatcher(
+  deps: Pick<TransactionsRouteDeps, "sql" | "catalog" | "service">,
+): WriteBatcher<SubmitRequest, { row: Transaction; created: boolean }> {
+  return new WriteBatcher(
+    (requests) => deps.sql.begin((tx) => submitAll(tx, deps, requests)),
+    { maxBatch: 200, concurrency: 2 },
+  );
+}
+
+function requestInfo(c: Context, action: string): Omit<SubmitRequest, "input"> {
   return {
     actor: requestActor(c),
     correlationId: c.get("correlationId") as string,
@@ -181,6 +206,7 @@ const notFound = (id: number) =>
 export function transactionsRoutes(deps: TransactionsRouteDeps) {
   const { sql, guard } = deps;
   const router = createCompatRouter();
+  const submissions = submissionBatcher(deps);
 
   router.openapi(submitRoute, async (c) => {
     const body = c.req.valid("json");
@@ -188,14 +214,15 @@ export function transactionsRoutes(deps: TransactionsRouteDeps) {
     if (!amount.ok) throw new Error("unreachable: validated by the schema");
     const info = requestInfo(c, "transaction.submitted");
     const { row } = await guard(() =>
-      sql.begin((tx) =>
-        submit(tx, deps, {
+      submissions.submit({
+        ...info,
+        input: {
           sourceAccountId: body.source_account_id,
           destinationAccountId: body.destination_account_id,
           amount: amount.cents,
           idempotencyKey: c.req.header("idempotency-key") ?? null,
-        }, info)
-      )
+        },
+      })
     );
     c.header("location", `/api/v1/transactions/${row.id}`);
     return c.json(transactionView(row), 201);
@@ -236,10 +263,11 @@ export function transactionsRoutes(deps: TransactionsRouteDeps) {
         if (refusal) {
           throw new ConflictError(refusal, { extensions: { error: refusal } });
         }
-        return await submit(tx, deps, {
-          ...compensation(original),
-          idempotencyKey: key ? `reversal:${key}` : null,
-        }, info);
+        const [result] = await submitAll(tx, deps, [{
+          ...info,
+          input: { ...compensation(original), idempotencyKey: key ? `reversal:${key}` : null },
+        }]);
+        return result;
       })
     );
     c.header("location", `/api/v1/transactions/${row.id}`);
