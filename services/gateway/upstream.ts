@@ -16,6 +16,7 @@ import {
   problemResponse,
   retries,
 } from "../../shared/mod.ts";
+import { Http1Pool } from "./http1.ts";
 
 export interface UpstreamOptions {
   name: string;
@@ -83,7 +84,7 @@ function isConnectError(err: unknown): boolean {
 export interface SendInit {
   method: string;
   headers: Headers;
-  body?: BodyInit | null;
+  body?: ReadableStream<Uint8Array> | Uint8Array<ArrayBuffer> | string | null;
 }
 
 export type CircuitStateName = "closed" | "open" | "half-open" | "isolated";
@@ -95,11 +96,20 @@ export class Upstream {
   readonly #circuit: ReturnType<typeof breaker>;
   readonly #withRetries: IPolicy;
   readonly #once: IPolicy;
+  /** Plain-http upstreams go through the keep-alive pool; https ones through fetch. */
+  readonly #pool: { pool: Http1Pool; basePath: string } | undefined;
 
   constructor(options: UpstreamOptions) {
     this.name = options.name;
     this.baseUrl = options.baseUrl;
     this.#options = options;
+    if (options.baseUrl?.startsWith("http://")) {
+      const base = new URL(options.baseUrl);
+      this.#pool = {
+        pool: new Http1Pool(base.origin),
+        basePath: base.pathname.replace(/\/+$/, ""),
+      };
+    }
     this.#circuit = breaker({
       threshold: options.breakerThreshold,
       halfOpenAfterMs: options.halfOpenAfterMs,
@@ -160,13 +170,16 @@ export class Upstream {
       return await (retryable ? this.#withRetries : this.#once).execute(async ({ signal }) => {
         if (failed) await failed.body?.cancel();
         failed = undefined;
-        const res = await fetch(url, {
-          method,
-          headers: init.headers,
-          body: retryable ? undefined : init.body,
-          signal,
-          redirect: "manual",
-        });
+        const body = retryable ? undefined : init.body;
+        const res = this.#pool
+          ? await this.#pool.pool.request({
+            method,
+            path: this.#pool.basePath + pathAndQuery,
+            headers: init.headers,
+            body,
+            signal,
+          })
+          : await fetch(url, { method, headers: init.headers, body, signal, redirect: "manual" });
         if (FAILURE_STATUSES.has(res.status)) {
           failed = res;
           throw new FailedAnswer(res);

@@ -1,0 +1,459 @@
+/**
+ * A small keep-alive HTTP/1.1 client for plain-http upstreams. The gateway sends every proxied
+ * request through it because Deno's fetch costs several times more CPU per request than the
+ * upstream services spend answering (see tools/bench/gateway.ts). Bodies stream both ways:
+ * request bodies with their content-length or chunked, responses by content-length, chunked or
+ * until close. A pooled connection the server has closed meanwhile is retried once on a fresh
+ * one, but only when the request body can be sent again.
+ *
+ * Errors are TypeErrors, as fetch's are, so callers treat both transports alike.
+ */
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const CRLF_CRLF = [13, 10, 13, 10];
+const MAX_HEAD_BYTES = 64 * 1024;
+/** Responses up to this size are read whole before they are handed on, without a stream. */
+const BUFFERED_BODY_BYTES = 64 * 1024;
+/** Headers the client sets itself from the body it sends. */
+const FRAMING = new Set(["host", "connection", "content-length", "transfer-encoding", "expect"]);
+const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]);
+
+export interface Http1Request {
+  method: string;
+  /** Path and query, starting with `/`. */
+  path: string;
+  headers: Headers;
+  body?: ReadableStream<Uint8Array> | Uint8Array | string | null;
+  signal?: AbortSignal;
+}
+
+class Connection {
+  readonly conn: Deno.TcpConn;
+  buf: Uint8Array<ArrayBuffer> = new Uint8Array(16 * 1024);
+  start = 0;
+  end = 0;
+  closed = false;
+
+  constructor(conn: Deno.TcpConn) {
+    this.conn = conn;
+  }
+
+  get buffered(): number {
+    return this.end - this.start;
+  }
+
+  /** Reads more bytes into the buffer; false at end of stream. */
+  async fill(): Promise<boolean> {
+    if (this.start > 0 && this.start === this.end) this.start = this.end = 0;
+    if (this.end === this.buf.length) {
+      if (this.start > 0) {
+        this.buf.copyWithin(0, this.start, this.end);
+        this.end -= this.start;
+        this.start = 0;
+      } else {
+        const bigger = new Uint8Array(this.buf.length * 2);
+        bigger.set(this.buf);
+        this.buf = bigger;
+      }
+    }
+    const n = await this.conn.read(this.buf.subarray(this.end));
+    if (n === null) return false;
+    this.end += n;
+    return true;
+  }
+
+  /** Takes up to `max` buffered bytes (a copy). */
+  take(max: number): Uint8Array<ArrayBuffer> {
+    const n = Math.min(max, this.buffered);
+    const out = this.buf.slice(this.start, this.start + n);
+    this.start += n;
+    return out;
+  }
+
+  async readLine(): Promise<string> {
+    for (;;) {
+      for (let i = this.start; i + 1 < this.end; i++) {
+        if (this.buf[i] === 13 && this.buf[i + 1] === 10) {
+          const line = decoder.decode(this.buf.subarray(this.start, i));
+          this.start = i + 2;
+          return line;
+        }
+      }
+      if (this.buffered > MAX_HEAD_BYTES) throw new TypeError("upstream sent an overlong line");
+      if (!await this.fill()) throw new TypeError("upstream closed the connection mid-response");
+    }
+  }
+
+  /** The response head up to and without the blank line; undefined if closed before any byte. */
+  async readHead(): Promise<string | undefined> {
+    // Offsets are relative to `start`: fill() may move the buffered bytes.
+    let scanned = 0;
+    for (;;) {
+      for (let i = this.start + Math.max(3, scanned); i < this.end; i++) {
+        if (
+          this.buf[i] === CRLF_CRLF[3] && this.buf[i - 1] === CRLF_CRLF[2] &&
+          this.buf[i - 2] === CRLF_CRLF[1] && this.buf[i - 3] === CRLF_CRLF[0]
+        ) {
+          const head = decoder.decode(this.buf.subarray(this.start, i - 3));
+          this.start = i + 1;
+          return head;
+        }
+      }
+      scanned = Math.max(0, this.buffered);
+      if (this.buffered > MAX_HEAD_BYTES) throw new TypeError("upstream sent an overlong head");
+      const before = this.buffered;
+      if (!await this.fill()) {
+        if (before === 0) return undefined;
+        throw new TypeError("upstream closed the connection mid-head");
+      }
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.conn.close();
+    } catch { /* already closed */ }
+  }
+}
+
+interface Head {
+  status: number;
+  statusText: string;
+  headers: Headers;
+  keepAlive: boolean;
+}
+
+function parseHead(head: string): Head {
+  const lines = head.split("\r\n");
+  const status = /^HTTP\/1\.([01]) (\d{3})(?: (.*))?$/.exec(lines[0]);
+  if (!status) {
+    throw new TypeError(`upstream sent an invalid status line: ${lines[0].slice(0, 80)}`);
+  }
+  const headers = new Headers();
+  for (let i = 1; i < lines.length; i++) {
+    const colon = lines[i].indexOf(":");
+    if (colon <= 0) continue;
+    try {
+      headers.append(lines[i].slice(0, colon).trim(), lines[i].slice(colon + 1).trim());
+    } catch { /* an invalid header is dropped, as browsers do */ }
+  }
+  const connection = headers.get("connection")?.toLowerCase() ?? "";
+  const keepAlive = status[1] === "1"
+    ? !connection.includes("close")
+    : connection.includes("keep-alive");
+  return { status: Number(status[2]), statusText: status[3] ?? "", headers, keepAlive };
+}
+
+async function writeAll(conn: Deno.TcpConn, bytes: Uint8Array): Promise<void> {
+  let written = 0;
+  while (written < bytes.length) written += await conn.write(bytes.subarray(written));
+}
+
+export class Http1Pool {
+  readonly #hostname: string;
+  readonly #port: number;
+  readonly #host: string;
+  readonly #idle: Connection[] = [];
+  readonly #maxIdle: number;
+
+  constructor(origin: string, options: { maxIdle?: number } = {}) {
+    const url = new URL(origin);
+    if (url.protocol !== "http:") throw new TypeError(`Http1Pool speaks http only, got ${origin}`);
+    this.#hostname = url.hostname.replace(/^\[|\]$/g, "");
+    this.#port = Number(url.port || 80);
+    this.#host = url.host;
+    this.#maxIdle = options.maxIdle ?? 256;
+  }
+
+  async request(req: Http1Request): Promise<Response> {
+    const replayable = !(req.body instanceof ReadableStream);
+    for (let attempt = 0;; attempt++) {
+      const reused = this.#idle.pop();
+      const conn = reused ?? await this.#connect();
+      try {
+        return await this.#exchange(conn, req);
+      } catch (err) {
+        conn.close();
+        // A kept-alive connection the server closed meanwhile: send once more on a new one,
+        // if nothing reached it or sending twice is harmless.
+        const again = err instanceof StaleConnection &&
+          (!err.written || IDEMPOTENT.has(req.method));
+        if (reused && replayable && attempt === 0 && again) continue;
+        if (err instanceof StaleConnection) {
+          throw new TypeError("upstream closed the connection before answering");
+        }
+        throw err;
+      }
+    }
+  }
+
+  /** Closes idle connections (the pool stays usable). */
+  close(): void {
+    for (const conn of this.#idle.splice(0)) conn.close();
+  }
+
+  async #connect(): Promise<Connection> {
+    try {
+      const conn = await Deno.connect({ hostname: this.#hostname, port: this.#port });
+      conn.setNoDelay(true);
+      return new Connection(conn);
+    } catch (err) {
+      const refused = err instanceof Deno.errors.ConnectionRefused;
+      throw new TypeError(
+        `tcp connect error: ${refused ? "Connection refused" : (err as Error).message}`,
+        { cause: err },
+      );
+    }
+  }
+
+  #release(conn: Connection): void {
+    if (conn.closed || conn.buffered > 0 || this.#idle.length >= this.#maxIdle) conn.close();
+    else this.#idle.push(conn);
+  }
+
+  async #exchange(conn: Connection, req: Http1Request): Promise<Response> {
+    const onAbort = () => conn.close();
+    req.signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      if (req.signal?.aborted) throw new TypeError("request aborted");
+      const method = req.method.toUpperCase();
+      let head = `${method} ${req.path} HTTP/1.1\r\nhost: ${this.#host}\r\n`;
+      for (const [name, value] of req.headers) {
+        if (!FRAMING.has(name)) head += `${name}: ${value}\r\n`;
+      }
+      let body: Uint8Array | undefined;
+      let stream: ReadableStream<Uint8Array> | undefined;
+      let chunked = false;
+      if (typeof req.body === "string") body = encoder.encode(req.body);
+      else if (req.body instanceof Uint8Array) body = req.body;
+      else if (req.body instanceof ReadableStream) stream = req.body;
+      if (body) head += `content-length: ${body.length}\r\n`;
+      else if (stream) {
+        const length = req.headers.get("content-length");
+        if (length && /^\d+$/.test(length)) head += `content-length: ${length}\r\n`;
+        else {
+          head += "transfer-encoding: chunked\r\n";
+          chunked = true;
+        }
+      } else if (method === "POST" || method === "PUT" || method === "PATCH") {
+        head += "content-length: 0\r\n";
+      }
+      const headBytes = encoder.encode(head + "\r\n");
+      if (body && body.length <= 16 * 1024) {
+        const joined = new Uint8Array(headBytes.length + body.length);
+        joined.set(headBytes);
+        joined.set(body, headBytes.length);
+        await this.#write(conn, joined);
+      } else {
+        await this.#write(conn, headBytes);
+        if (body) await this.#write(conn, body);
+      }
+      // The body is sent while the response is awaited: an upstream may answer early (413).
+      const upload = { finished: !stream };
+      if (stream) this.#upload(conn, stream, chunked).then((ok) => upload.finished = ok);
+
+      let parsed: Head;
+      let first = true;
+      for (;;) {
+        const text = await conn.readHead().catch((err) => {
+          if (first && isResetLike(err)) throw new StaleConnection(true);
+          throw toTypeError(err);
+        });
+        if (text === undefined) throw new StaleConnection(true);
+        first = false;
+        parsed = parseHead(text);
+        if (parsed.status === 101) throw new TypeError("upstream switched protocols; not proxied");
+        if (parsed.status >= 200) break; // 100 Continue and other interim answers are skipped
+      }
+      req.signal?.removeEventListener("abort", onAbort);
+      return await this.#response(conn, method, parsed, upload);
+    } catch (err) {
+      req.signal?.removeEventListener("abort", onAbort);
+      if (err instanceof StaleConnection) throw err;
+      throw toTypeError(err);
+    }
+  }
+
+  async #write(conn: Connection, bytes: Uint8Array): Promise<void> {
+    try {
+      await writeAll(conn.conn, bytes);
+    } catch (err) {
+      if (isResetLike(err)) throw new StaleConnection(false);
+      throw err;
+    }
+  }
+
+  /** Streams the request body; true when all of it was sent. */
+  async #upload(
+    conn: Connection,
+    stream: ReadableStream<Uint8Array>,
+    chunked: boolean,
+  ): Promise<boolean> {
+    const reader = stream.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        if (value.length === 0) continue;
+        if (chunked) await writeAll(conn.conn, encoder.encode(`${value.length.toString(16)}\r\n`));
+        await writeAll(conn.conn, value);
+        if (chunked) await writeAll(conn.conn, encoder.encode("\r\n"));
+      }
+      if (chunked) await writeAll(conn.conn, encoder.encode("0\r\n\r\n"));
+      return true;
+    } catch {
+      conn.close();
+      await reader.cancel().catch(() => {});
+      return false;
+    }
+  }
+
+  async #response(
+    conn: Connection,
+    method: string,
+    head: Head,
+    upload: { finished: boolean },
+  ): Promise<Response> {
+    const { status, statusText, headers } = head;
+    // A connection goes back to the pool only when both bodies are complete.
+    const done = (reusable: boolean) => {
+      if (reusable && head.keepAlive && upload.finished) this.#release(conn);
+      else conn.close();
+    };
+    const init = { status, statusText, headers };
+    if (method === "HEAD" || status === 204 || status === 304) {
+      done(true);
+      return new Response(null, init);
+    }
+    const encoding = headers.get("transfer-encoding")?.toLowerCase();
+    if (encoding && encoding.split(",").map((s) => s.trim()).includes("chunked")) {
+      headers.delete("transfer-encoding");
+      return new Response(this.#chunked(conn, done), init);
+    }
+    const lengthHeader = headers.get("content-length");
+    if (lengthHeader !== null) {
+      const length = Number(lengthHeader);
+      if (!Number.isSafeInteger(length) || length < 0) {
+        throw new TypeError(`upstream sent an invalid content-length: ${lengthHeader}`);
+      }
+      if (length <= BUFFERED_BODY_BYTES) {
+        while (conn.buffered < length) {
+          if (!await conn.fill()) throw new TypeError("upstream closed the connection mid-body");
+        }
+        const bytes = conn.take(length);
+        done(true);
+        return new Response(bytes, init);
+      }
+      return new Response(this.#sized(conn, length, done), init);
+    }
+    // Neither length nor chunks: the body runs until the server closes the connection.
+    return new Response(this.#sized(conn, Infinity, done), init);
+  }
+
+  #sized(
+    conn: Connection,
+    length: number,
+    done: (reusable: boolean) => void,
+  ): ReadableStream<Uint8Array> {
+    let left = length;
+    return new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        try {
+          if (conn.buffered === 0 && !await conn.fill()) {
+            if (length === Infinity) {
+              controller.close();
+              done(false);
+              return;
+            }
+            throw new TypeError("upstream closed the connection mid-body");
+          }
+          const chunk = conn.take(left);
+          left -= chunk.length;
+          controller.enqueue(chunk);
+          if (left === 0) {
+            controller.close();
+            done(true);
+          }
+        } catch (err) {
+          conn.close();
+          controller.error(toTypeError(err));
+        }
+      },
+      cancel() {
+        conn.close();
+      },
+    }, { highWaterMark: 0 });
+  }
+
+  #chunked(
+    conn: Connection,
+    done: (reusable: boolean) => void,
+  ): ReadableStream<Uint8Array> {
+    let left = 0;
+    return new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        try {
+          if (left === 0) {
+            const sizeLine = await conn.readLine();
+            const size = parseInt(sizeLine.split(";")[0].trim(), 16);
+            if (!Number.isSafeInteger(size) || size < 0) {
+              throw new TypeError(`upstream sent an invalid chunk size: ${sizeLine.slice(0, 20)}`);
+            }
+            if (size === 0) {
+              while ((await conn.readLine()) !== ""); // trailers, then the blank line
+              controller.close();
+              done(true);
+              return;
+            }
+            left = size;
+          }
+          if (conn.buffered === 0 && !await conn.fill()) {
+            throw new TypeError("upstream closed the connection mid-chunk");
+          }
+          const chunk = conn.take(left);
+          left -= chunk.length;
+          if (left === 0) {
+            if ((await conn.readLine()) !== "") {
+              throw new TypeError("upstream sent a malformed chunk");
+            }
+          }
+          controller.enqueue(chunk);
+        } catch (err) {
+          conn.close();
+          controller.error(toTypeError(err));
+        }
+      },
+      cancel() {
+        conn.close();
+      },
+    }, { highWaterMark: 0 });
+  }
+}
+
+/** The server closed a kept-alive connection before this request got any answer. */
+class StaleConnection extends Error {
+  /** Whether the request had been written when it happened. */
+  constructor(readonly written: boolean) {
+    super("stale connection");
+  }
+}
+
+function isResetLike(err: unknown): boolean {
+  return err instanceof Deno.errors.ConnectionReset ||
+    err instanceof Deno.errors.BrokenPipe ||
+    err instanceof Deno.errors.ConnectionAborted ||
+    err instanceof Deno.errors.UnexpectedEof;
+}
+
+function toTypeError(err: unknown): TypeError {
+  if (err instanceof TypeError) return err;
+  if (err instanceof Deno.errors.BadResource || err instanceof Deno.errors.Interrupted) {
+    return new TypeError("request aborted", { cause: err });
+  }
+  return new TypeError(`upstream connection failed: ${(err as Error)?.message ?? err}`, {
+    cause: err,
+  });
+}
