@@ -79,6 +79,12 @@ export { createLogger, type Logger, type LogLevel, silentLogger } from "./log.ts
 export { createMetrics, type Metrics } from "./metrics.ts";
 export { BACKBONE_SCOPE, migrate, MigrationError } from "./migrate.ts";
 export { connectNats, type NatsHandle } from "./nats.ts";
+export {
+  jsonContent,
+  problemContent,
+  problemResponse as problemResponseSpec,
+  problemSchema,
+} from "./openapi.ts";
 export { enqueue, OUTBOX_CHANNEL, OutboxRelay, type RelayOptions } from "./outbox.ts";
 export {
   problem,
