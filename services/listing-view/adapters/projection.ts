@@ -1,8 +1,8 @@
 /**
  * Applies user and listing snapshots to the read model. Every apply is idempotent and ignores
  * stale versions, so redeliveries and reordering across consumers change nothing. The live
- * consumers serialise work per user with an advisory lock: a listing and its user arriving at
- * once cannot both miss each other, and a listing whose user has not arrived stays pending
+ * consumers order work per user with an advisory lock (exclusive for the user, shared for its
+ * listings): a listing and its user arriving at once cannot both miss each other, and a listing whose user has not arrived stays pending
  * ("user" null) until `applyUser` completes it. Tables are parameters so the rebuild can fill
  * fresh ones. Lock order is always users table, then listings table (the rebuild swap too).
  */
@@ -29,12 +29,16 @@ export function createProjection(
   options: { serialize?: boolean } = {},
 ): Projection {
   const serialize = options.serialize ?? true;
-  const lockUser = async (tx: Queryable, userId: number) => {
-    if (serialize) await tx`select pg_advisory_xact_lock(${LOCK_SPACE}, ${userId})`;
+  // A user's snapshot takes its lock exclusively; listings take it shared, so listings of one
+  // user still apply in parallel with each other but never interleave with their user's change.
+  const lockUser = async (tx: Queryable, userId: number, mode: "exclusive" | "shared") => {
+    if (!serialize) return;
+    if (mode === "exclusive") await tx`select pg_advisory_xact_lock(${LOCK_SPACE}, ${userId})`;
+    else await tx`select pg_advisory_xact_lock_shared(${LOCK_SPACE}, ${userId})`;
   };
   return {
     async applyUser(tx, user) {
-      await lockUser(tx, user.id);
+      await lockUser(tx, user.id, "exclusive");
       const users = tx(tables.users);
       const applied = await tx`
         insert into ${users} (id, name, created_at, updated_at, version)
@@ -58,7 +62,7 @@ export function createProjection(
     },
 
     async applyListing(tx, listing) {
-      await lockUser(tx, listing.user_id);
+      await lockUser(tx, listing.user_id, "shared");
       // Read the user first, in its own statement: keeps the users-then-listings lock order.
       const [user] = await tx<{ doc: Record<string, unknown> }[]>`
         select jsonb_build_object(
