@@ -23,6 +23,7 @@ import {
 import { SendClaims } from "./adapters/claims.ts";
 import { ProviderClient } from "./adapters/provider.ts";
 import { countsByStatus } from "./adapters/repo.ts";
+import { sendStore } from "./adapters/send_store.ts";
 import { createApp } from "./app.ts";
 import { loadMailerConfig } from "./config.ts";
 import { type Clock, systemClock } from "./domain/clock.ts";
@@ -112,6 +113,7 @@ export async function startMailer(options: MailerOptions = {}): Promise<RunningM
     concurrency: config.SENDER_CONCURRENCY,
     handler: sendHandler({
       sql,
+      store: sendStore(sql),
       claims,
       provider,
       clock,

@@ -190,6 +190,13 @@ export async function listMailings(
   return rows.map(toMailing);
 }
 
+/** True once the fan-out has begun (it may still be under way). */
+export async function hasMessages(q: Queryable, mailingId: number): Promise<boolean> {
+  const [row] = await q<{ any: boolean }[]>`
+    select exists (select 1 from messages where mailing_id = ${mailingId}) as any`;
+  return row.any;
+}
+
 export async function saveMailing(q: Queryable, id: number, m: MailingFields): Promise<Mailing> {
   const [row] = await q.unsafe<MailingRow[]>(
     `update mailings set start_at = $2, end_at = $3, text = $4, operator_codes = $5, tags = $6,
@@ -303,22 +310,20 @@ async function enqueueSends(
 }
 
 /**
- * One pending message per matching client (none twice: unique per mailing and client), and one
- * send per new message, all in the caller's transaction. Returns how many messages it created.
+ * One pending message per given client (none twice: unique per mailing and client) and one
+ * send per new message, in the caller's transaction. Returns how many messages it created.
  */
-export async function fanOut(
+async function createMessages(
   q: Queryable,
   catalog: Catalog,
   source: string,
-  mailing: { id: number; operator_codes: string[]; tags: string[] },
+  mailingId: number,
+  clientIds: number[],
 ): Promise<number> {
+  if (clientIds.length === 0) return 0;
   const rows = await q<{ id: string; mailing_id: string; client_id: string }[]>`
     insert into messages (mailing_id, client_id)
-    select ${mailing.id}, c.id from clients c
-    where (cardinality(${mailing.operator_codes}::text[]) = 0
-           or c.operator_code = any(${mailing.operator_codes}::text[]))
-      and (cardinality(${mailing.tags}::text[]) = 0 or c.tag = any(${mailing.tags}::text[]))
-    order by c.id
+    select ${mailingId}, unnest(${clientIds}::bigint[])
     on conflict (mailing_id, client_id) do nothing
     returning id, mailing_id, client_id`;
   await enqueueSends(q, catalog, source, rows);
@@ -326,7 +331,7 @@ export async function fanOut(
 }
 
 /**
- * A running mailing whose filter changed: clients that no longer match lose their unsent
+ * A started mailing whose filter changed: clients that no longer match lose their unsent
  * messages (expired), newly matching clients get theirs.
  */
 export async function refilter(
@@ -345,42 +350,94 @@ export async function refilter(
                 or c.operator_code = any(${mailing.operator_codes}::text[]))
            and (cardinality(${mailing.tags}::text[]) = 0
                 or c.tag = any(${mailing.tags}::text[])))`;
-  return await fanOut(q, catalog, source, mailing);
+  let created = 0;
+  let after = 0;
+  while (true) {
+    const clients = await matchingClients(q, mailing, after, 5_000);
+    created += await createMessages(q, catalog, source, mailing.id, clients);
+    if (clients.length < 5_000) return created;
+    after = clients.at(-1)!;
+  }
+}
+
+/** Clients matching a filter, by id, after a cursor. */
+async function matchingClients(
+  q: Queryable,
+  filter: { operator_codes: string[]; tags: string[] },
+  after: number,
+  limit: number,
+): Promise<number[]> {
+  const rows = await q<{ id: string }[]>`
+    select id from clients
+    where id > ${after}
+      and (cardinality(${filter.operator_codes}::text[]) = 0
+           or operator_code = any(${filter.operator_codes}::text[]))
+      and (cardinality(${filter.tags}::text[]) = 0 or tag = any(${filter.tags}::text[]))
+    order by id limit ${limit}`;
+  return rows.map((r) => Number(r.id));
 }
 
 /**
- * Starts mailings whose start has come, one transaction each; replicas skip each other's rows.
- * A mailing already past its end starts as finished, with nothing to send.
+ * Starts one due mailing, in chunks of clients: each chunk's messages and their sends commit
+ * together (outbox), so sending starts while the fan-out goes on, and a crash mid-way resumes
+ * on the next pass (messages are unique per client: a chunk done twice adds nothing). Each
+ * chunk locks the mailing row, skipping it when another replica or a request holds it.
  */
+async function startMailing(
+  sql: Sql,
+  catalog: Catalog,
+  source: string,
+  id: number,
+  now: Date,
+  chunk: number,
+): Promise<{ id: number; messages: number; complete: boolean } | undefined> {
+  let after = 0;
+  let messages = 0;
+  while (true) {
+    const step = await sql.begin(async (tx) => {
+      const [m] = await tx<{ end_at: Date; operator_codes: string[]; tags: string[] }[]>`
+        select end_at, operator_codes, tags from mailings
+        where id = ${id} and state = 'scheduled' and deleted_at is null and start_at <= ${now}
+        for update skip locked`;
+      if (!m) return undefined;
+      if (m.end_at <= now) {
+        await tx`update mailings set state = 'finished', started_at = ${now},
+          finished_at = ${now} where id = ${id}`;
+        return { created: 0, last: after, done: true };
+      }
+      const clients = await matchingClients(tx, m, after, chunk);
+      const created = await createMessages(tx, catalog, source, id, clients);
+      const done = clients.length < chunk;
+      if (done) {
+        await tx`update mailings set state = 'running', started_at = ${now} where id = ${id}`;
+      }
+      return { created, last: clients.at(-1) ?? after, done };
+    });
+    if (!step) return messages > 0 ? { id, messages, complete: false } : undefined;
+    messages += step.created;
+    if (step.done) return { id, messages, complete: true };
+    after = step.last;
+  }
+}
+
+/** Starts the mailings whose start has come; a mailing already past its end just finishes. */
 export async function startDueMailings(
   sql: Sql,
   catalog: Catalog,
   source: string,
   now: Date,
-): Promise<{ id: number; messages: number }[]> {
-  const started: { id: number; messages: number }[] = [];
-  while (true) {
-    const one = await sql.begin(async (tx) => {
-      const [m] = await tx<
-        { id: string; end_at: Date; operator_codes: string[]; tags: string[] }[]
-      >`
-        select id, end_at, operator_codes, tags from mailings
-        where state = 'scheduled' and deleted_at is null and start_at <= ${now}
-        order by start_at limit 1 for update skip locked`;
-      if (!m) return undefined;
-      const id = Number(m.id);
-      if (m.end_at <= now) {
-        await tx`update mailings set state = 'finished', started_at = ${now},
-          finished_at = ${now} where id = ${id}`;
-        return { id, messages: 0 };
-      }
-      const messages = await fanOut(tx, catalog, source, { ...m, id });
-      await tx`update mailings set state = 'running', started_at = ${now} where id = ${id}`;
-      return { id, messages };
-    });
-    if (!one) return started;
-    started.push(one);
+  chunk = 2_000,
+): Promise<{ id: number; messages: number; complete: boolean }[]> {
+  const due = await sql<{ id: string }[]>`
+    select id from mailings
+    where state = 'scheduled' and deleted_at is null and start_at <= ${now}
+    order by start_at limit 20`;
+  const started = [];
+  for (const { id } of due) {
+    const one = await startMailing(sql, catalog, source, Number(id), now, chunk);
+    if (one) started.push(one);
   }
+  return started;
 }
 
 /** Deferred messages whose window has opened go back on the work queue. */
@@ -442,9 +499,9 @@ export interface SendJob {
   timezone: string | null;
 }
 
-/** Everything a sender needs for one message, read at send time so edits take effect. */
-export async function loadSendJob(q: Queryable, messageId: number): Promise<SendJob | undefined> {
-  const [r] = await q<(Omit<SendJob, "id" | "mailing_id" | "client_id"> & {
+/** Everything senders need for these messages, read at send time so edits take effect. */
+export async function loadSendJobs(q: Queryable, ids: number[]): Promise<Map<number, SendJob>> {
+  const rows = await q<(Omit<SendJob, "id" | "mailing_id" | "client_id"> & {
     id: string;
     mailing_id: string;
     client_id: string;
@@ -455,22 +512,27 @@ export async function loadSendJob(q: Queryable, messageId: number): Promise<Send
     from messages m
     join mailings g on g.id = m.mailing_id
     left join clients c on c.id = m.client_id
-    where m.id = ${messageId}`;
-  if (!r) return undefined;
-  return {
+    where m.id = any(${ids}::bigint[])`;
+  return new Map(rows.map((r) => [Number(r.id), {
     ...r,
     id: Number(r.id),
     mailing_id: Number(r.mailing_id),
     client_id: Number(r.client_id),
-  };
+  }]));
 }
 
-/** A sent message stays sent, whatever else was recorded meanwhile. */
-export async function markSent(q: Queryable, id: number, at: Date, attempted: boolean) {
+/** Marks messages sent; a sent message stays sent, whatever else was recorded meanwhile. */
+export async function markSentMany(
+  q: Queryable,
+  items: { id: number; at: Date; attempted: boolean }[],
+): Promise<void> {
   await q`
-    update messages set status = 'sent', sent_at = ${at}, due_at = null,
-      attempts = attempts + ${attempted ? 1 : 0}
-    where id = ${id} and status <> 'sent'`;
+    update messages m set status = 'sent', sent_at = s.at, due_at = null,
+      attempts = m.attempts + s.attempted
+    from unnest(${items.map((i) => i.id)}::bigint[], ${
+    items.map((i) => i.at.toISOString())
+  }::timestamptz[], ${items.map((i) => (i.attempted ? 1 : 0))}::int[]) as s(id, at, attempted)
+    where m.id = s.id and m.status <> 'sent'`;
 }
 
 export async function recordFailure(q: Queryable, id: number, error: string) {

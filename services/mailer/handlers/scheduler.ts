@@ -32,7 +32,10 @@ export class Scheduler {
   async tick(): Promise<void> {
     const { sql, catalog, source, clock, logger } = this.#o;
     for (const m of await startDueMailings(sql, catalog, source, clock.now())) {
-      logger.info("mailing started", { mailing_id: m.id, messages: m.messages });
+      logger.info(m.complete ? "mailing started" : "mailing fan-out paused; resuming next pass", {
+        mailing_id: m.id,
+        messages: m.messages,
+      });
     }
     const batch = 2_000;
     let released: number;

@@ -16,12 +16,15 @@ import {
 import type { SendRequested } from "../../../shared/fleet/mailer.ts";
 import type { SendClaims } from "../adapters/claims.ts";
 import type { ProviderClient } from "../adapters/provider.ts";
-import { loadSendJob, markDeferred, markFinal, markSent, recordFailure } from "../adapters/repo.ts";
+import { markDeferred, markFinal, recordFailure } from "../adapters/repo.ts";
+import type { SendStore } from "../adapters/send_store.ts";
 import type { Clock } from "../domain/clock.ts";
 import { decideSend } from "../domain/send_decision.ts";
 
 export interface SendDeps {
   sql: Sql;
+  /** Batched per-message reads and `sent` writes. */
+  store: SendStore;
   claims: SendClaims;
   provider: ProviderClient;
   clock: Clock;
@@ -37,7 +40,7 @@ export const UNKNOWN_OUTCOME =
   "outcome unknown: the sender stopped during the provider call; not resent (at most once)";
 
 export function sendHandler(deps: SendDeps): Handler<SendRequested> {
-  const { sql, claims, provider, clock } = deps;
+  const { sql, store, claims, provider, clock } = deps;
   const outcomes = deps.metrics.counter(
     "mailer_send_outcomes_total",
     "What senders did with work-queue messages (sent, deferred, expired, failed, retry, held, skipped, unknown)",
@@ -56,7 +59,7 @@ export function sendHandler(deps: SendDeps): Handler<SendRequested> {
       mailing_id: event.data.mailing_id,
       client_id: event.data.client_id,
     });
-    const job = await loadSendJob(sql, id);
+    const job = await store.load(id);
     if (!job || job.status === "sent" || job.status === "expired" || job.status === "failed") {
       count("skipped");
       return;
@@ -69,7 +72,7 @@ export function sendHandler(deps: SendDeps): Handler<SendRequested> {
     }
     const acceptedAt = accepted.get(id);
     if (acceptedAt) {
-      await markSent(sql, id, acceptedAt, true);
+      await store.sent(id, acceptedAt, true);
       accepted.delete(id);
       count("sent");
       return;
@@ -110,7 +113,7 @@ export function sendHandler(deps: SendDeps): Handler<SendRequested> {
       const claim = taken.claim;
       if (claim.state === "sent") {
         // The provider took it and we crashed before writing it down here.
-        await markSent(sql, id, new Date(claim.at), false);
+        await store.sent(id, new Date(claim.at), false);
         count("sent");
         return;
       }
@@ -168,13 +171,14 @@ export function sendHandler(deps: SendDeps): Handler<SendRequested> {
     inFlight.delete(id);
     const sentAt = clock.now();
     accepted.set(id, sentAt);
-    try {
-      await claims.markSent(id, revision, sentAt.getTime());
-    } catch (err) {
-      // Postgres below is the record that matters; the claim still blocks a second send.
-      log.warn("could not mark the claim sent", { error: errorMessage(err) });
-    }
-    await markSent(sql, id, sentAt, true);
+    // Postgres is the record that matters; the claim marked `sent` lets a restarted sender
+    // record it too, and even left `sending` it blocks a second send.
+    await Promise.all([
+      claims.markSent(id, revision, sentAt.getTime()).catch((err) =>
+        log.warn("could not mark the claim sent", { error: errorMessage(err) })
+      ),
+      store.sent(id, sentAt, true),
+    ]);
     accepted.delete(id);
     count("sent");
     log.debug("message sent");

@@ -14,6 +14,7 @@ import {
 import {
   deleteMailing,
   findMailing,
+  hasMessages,
   insertMailing,
   listMailings,
   mailingCounts,
@@ -237,7 +238,7 @@ export function mailingRoutes(deps: MailingRouteDeps) {
           ]);
         }
         const after = await saveMailing(tx, id, fieldsOf(merged));
-        if (before.state === "running" && change.filter) {
+        if (change.filter && (before.state === "running" || await hasMessages(tx, id))) {
           await refilter(tx, catalog, service, { id, ...change.filter });
         }
         await enqueue(tx, catalog, audit(c, "mailing.updated", id, before, after));
