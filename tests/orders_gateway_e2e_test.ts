@@ -1,0 +1,39 @@
+/** An order from an external publisher, served through the gateway exactly as it was sent. */
+import assert from "node:assert/strict";
+import { jetstream } from "@nats-io/jetstream";
+import { eventually, integration, spawnService, testEnv } from "../tools/harness.ts";
+
+const fixture = JSON.parse(
+  await Deno.readTextFile(new URL("../../shared/fixtures/wb_order.json", import.meta.url)),
+);
+
+integration(
+  "a WB order published on orders.new is served through the gateway as it was sent",
+  async () => {
+    await using env = await testEnv();
+    const orders = await spawnService(env, {
+      main: "services/orders/main.ts",
+      env: { LOG_LEVEL: "warn" },
+    });
+    const gateway = await spawnService(env, {
+      main: "services/gateway/main.ts",
+      env: { LOG_LEVEL: "warn", UPSTREAM_ORDERS: orders.url },
+    });
+    const nc = await env.connect();
+    const order = {
+      ...fixture,
+      order_uid: "e2egateway01",
+      payment: { ...fixture.payment, transaction: "e2egateway01" },
+    };
+    await jetstream(nc).publish("orders.new", JSON.stringify(order));
+    const served = await eventually("served through the gateway", async () => {
+      const res = await fetch(`${gateway.url}/api/v1/orders/e2egateway01`);
+      return res.ok ? await res.json() : (await res.body?.cancel(), undefined);
+    }, 30_000);
+    assert.deepEqual(served, order);
+    const unknown = await fetch(`${gateway.url}/api/v1/orders/nosuchorder`);
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.headers.get("content-type"), "application/problem+json");
+    await unknown.body?.cancel();
+  },
+);
