@@ -60,13 +60,14 @@ integration(
 
     const rebuildSql = env.sql(2);
     const rebuildNc = await env.connect();
-    const report = await rebuildView({
-      sql: rebuildSql,
-      nc: rebuildNc,
-      catalog: fleetCatalog,
-      logger: silentLogger,
-      batchSize: 50,
-    });
+    const options = { nc: rebuildNc, catalog: fleetCatalog, logger: silentLogger, batchSize: 50 };
+    const [report, second] = await Promise.allSettled([
+      rebuildView({ ...options, sql: rebuildSql }),
+      new Promise((r) => setTimeout(r, 50)).then(() =>
+        rebuildView({ ...options, sql: env.sql(2) })
+      ),
+    ]).then((results) => results.map((r) => r.status === "fulfilled" ? r.value : r.reason));
+    assert.match(String(second), /another rebuild is running/, "one rebuild at a time");
     assert.equal(report.users, 21);
     assert.equal(report.listings, 331);
     assert.deepEqual(await snapshot(sql), before, "the rebuilt tables hold the same rows");

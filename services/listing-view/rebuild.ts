@@ -14,6 +14,7 @@ import { DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport";
 import {
   type Catalog,
+  ConflictError,
   type Envelope,
   envelopeDecoder,
   errorMessage,
@@ -47,10 +48,27 @@ export interface RebuildReport {
   durationMs: number;
 }
 
+/** Session advisory lock held for the whole rebuild: two at once would share the fresh tables. */
+const REBUILD_LOCK = 80860;
 const NEXT: ViewTables = { users: "view_users_next", listings: "listing_view_next" };
 const OLD: ViewTables = { users: "view_users_old", listings: "listing_view_old" };
 
 export async function rebuildView(options: RebuildOptions): Promise<RebuildReport> {
+  const guard = await options.sql.reserve();
+  try {
+    const [{ locked }] = await guard`select pg_try_advisory_lock(${REBUILD_LOCK}) as locked`;
+    if (!locked) throw new ConflictError("Cannot rebuild listing-view: another rebuild is running");
+    try {
+      return await rebuildLocked(options);
+    } finally {
+      await guard`select pg_advisory_unlock(${REBUILD_LOCK})`;
+    }
+  } finally {
+    guard.release();
+  }
+}
+
+async function rebuildLocked(options: RebuildOptions): Promise<RebuildReport> {
   const { sql, nc, catalog, logger } = options;
   const batchSize = options.batchSize ?? 500;
   const threshold = options.catchUpThreshold ?? 200;
