@@ -90,6 +90,18 @@ integration(
     await using env = await testEnv();
     const fleet = await startLedgerFleet(env);
     await fleet.openAccounts({ 123: "100.50", 456: "0.00" });
+    // Opening an account is idempotent with a key too: the retry replays the 201.
+    const open = () =>
+      fetch(`${fleet.accounts.url}/api/v1/accounts`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "idempotency-key": "open-789" },
+        body: JSON.stringify({ account_id: 789, initial_balance: "1.00" }),
+      });
+    const [opened, retried] = [await open(), await open()];
+    assert.deepEqual([opened.status, retried.status], [201, 201]);
+    assert.equal(retried.headers.get("idempotent-replayed"), "true");
+    assert.deepEqual(await retried.json(), await opened.json());
+
     const body = { source_account_id: 123, destination_account_id: 456, amount: "50.25" };
     const responses = await Promise.all(
       Array.from({ length: 5 }, () => fleet.submit(body, "client-key-1")),
@@ -108,6 +120,7 @@ integration(
     const source = await (await fetch(`${fleet.accounts.url}/api/v1/accounts/123`)).json();
     const destination = await (await fetch(`${fleet.accounts.url}/api/v1/accounts/456`)).json();
     assert.equal(source.balance, "50.25");
+    assert.equal((await fleet.totals()).sum, 10150n);
     assert.equal(destination.balance, "50.25");
     const history = await (await fetch(`${fleet.accounts.url}/api/v1/accounts/123/postings`))
       .json();

@@ -52,6 +52,8 @@ integration("accounts keep the original API: create, read, conflict, exact money
   // The opening balance is a posting, and events wait in the outbox with the row.
   const [{ n }] = await sql`select count(*)::int as n from outbox`;
   assert.equal(n, 4, "account.created + audit.recorded per account");
+  const doc = await (await app.request("/openapi.json")).json();
+  assert.ok(doc.paths["/api/v1/accounts/{account_id}/postings"], "documented in /openapi.json");
   const check = await app.request("/api/v1/accounts/ledger-check");
   assert.equal(check.status, 200);
   const report = await check.json();

@@ -70,6 +70,8 @@ integration("transactions keep the original API's validation and errors", async 
   assert.equal(missing.status, 404);
   assert.equal((await missing.json()).error, "transaction not found");
 
+  const doc = await (await app.request("/openapi.json")).json();
+  assert.ok(doc.paths["/api/v1/transactions/{id}/reversal"], "documented in /openapi.json");
   const list = await (await app.request("/api/v1/transactions?account_id=456")).json();
   assert.deepEqual(list.items.map((t: { id: number }) => t.id), [tx.id]);
   const none = await (await app.request("/api/v1/transactions?account_id=9")).json();

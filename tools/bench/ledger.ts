@@ -72,6 +72,35 @@ async function spawn(main: string, env: Record<string, string>): Promise<Service
   throw new Error(`${main} did not become ready`);
 }
 
+/** CPU seconds (user + system) a process has used, from /proc. */
+async function cpuSeconds(pid: number): Promise<number> {
+  try {
+    const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** Pids of the processes whose parent is `ppid`. */
+async function childrenOf(ppid: number): Promise<number[]> {
+  const pids: number[] = [];
+  for await (const e of Deno.readDir("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    try {
+      const stat = await Deno.readTextFile(`/proc/${e.name}/stat`);
+      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === ppid) {
+        pids.push(Number(e.name));
+      }
+    } catch { /* gone */ }
+  }
+  return pids;
+}
+
+/** CPU seconds used so far by each part of the system under test. */
+let cpuParts: () => Promise<Record<string, number>> = () => Promise.resolve({});
+
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -87,6 +116,7 @@ async function postJson(url: string, body: unknown): Promise<Response> {
 
 interface RunResult {
   name: string;
+  cpu: Record<string, number>;
   submitted: number;
   settled: number;
   complete: number;
@@ -118,6 +148,7 @@ async function run(
   let submitErrors = 0;
   let next = 0;
   let submittingDone = false;
+  const cpuBefore = await cpuParts();
   const started = performance.now();
   let lastSettled = started;
 
@@ -195,12 +226,17 @@ async function run(
   submittingDone = true;
   await observer;
   clearInterval(tracer);
+  const cpuAfter = await cpuParts();
+  const cpu = Object.fromEntries(
+    Object.entries(cpuAfter).map(([k, v]) => [k, v - (cpuBefore[k] ?? 0)]),
+  );
   const wallMs = lastSettled - started;
   e2e.sort((a, b) => a - b);
   submitLatency.sort((a, b) => a - b);
   const { ok, lines } = await ledgerReport(accountsSql, transactionsSql);
   return {
     name,
+    cpu,
     submitted: submitLatency.length,
     settled: e2e.length,
     complete,
@@ -237,6 +273,16 @@ function print(r: RunResult): void {
       (r.e2eP99 / 250).toFixed(2)
     }× budget`,
   );
+  const cpuTotal = Object.values(r.cpu).reduce((a, b) => a + b, 0);
+  console.log(
+    `CPU used: ${
+      Object.entries(r.cpu).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(", ")
+    }; total ${cpuTotal.toFixed(1)} s = ${
+      (cpuTotal / r.settled * 1000).toFixed(2)
+    } ms per transfer` +
+      ` → ${(navigator.hardwareConcurrency * r.settled / cpuTotal).toFixed(0)} transfers/s if ` +
+      `these ${navigator.hardwareConcurrency} cores did nothing else`,
+  );
   for (const line of r.ledgerLines) console.log(`  ${line}`);
 }
 
@@ -265,6 +311,26 @@ try {
       DATABASE_URL: pg.urlFor("transactions"),
     }),
   ]);
+  const postmaster = Number(
+    (await Deno.readTextFile(`${pg.dataDir}/postmaster.pid`)).split("\n")[0],
+  );
+  const natsPid = Number(
+    new TextDecoder().decode(
+      (await new Deno.Command("pgrep", { args: ["-f", `${dir}/nats/nats.conf`] }).output())
+        .stdout,
+    ).trim().split("\n")[0],
+  );
+  cpuParts = async () => {
+    let postgres = await cpuSeconds(postmaster);
+    for (const pid of await childrenOf(postmaster)) postgres += await cpuSeconds(pid);
+    return {
+      accounts: await cpuSeconds(accounts.child.pid),
+      transactions: await cpuSeconds(transactions.child.pid),
+      postgres,
+      nats: await cpuSeconds(natsPid),
+      "bench clients": await cpuSeconds(Deno.pid),
+    };
+  };
   const accountsSql = connectPostgres({ url: pg.urlFor("accounts"), name: "bench", max: 2 });
   const transactionsSql = connectPostgres({
     url: pg.urlFor("transactions"),
