@@ -6,7 +6,7 @@ export const SERVICE = "auditlog";
 export const configShape = {
   ...baseShape(SERVICE, 8083),
   /** Events per transaction (one multi-row insert). */
-  AUDIT_BATCH_SIZE: env.positiveInt(500),
+  AUDIT_BATCH_SIZE: env.positiveInt(1_000),
   /** How long a partial batch waits for more events. */
   AUDIT_BATCH_WAIT_MS: env.millis(20),
   /** Batches in flight per process (they take turns on the chain head). */

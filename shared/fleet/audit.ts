@@ -50,8 +50,8 @@ export const auditCatalog = defineCatalog({
     // A batch takes milliseconds; a replica that dies gives its batch back within 10 s.
     ackWaitMs: 10_000,
     maxDeliveries: 5,
-    // Two batches of 500 in hand per replica, a few replicas.
-    maxAckPending: 5_000,
+    // Up to 2 pipelines x 2 batches of 1,000 in hand per replica, a few replicas.
+    maxAckPending: 10_000,
     backoff: { baseMs: 500, maxMs: 30_000 },
   }],
   objects: [{

@@ -36,7 +36,7 @@ const arg = (name: string, fallback: number) => {
 const N = arg("events", 100_000);
 const ROWS = arg("rows", 1_000_000);
 const QUERIES = arg("queries", 1_000);
-const BATCH = arg("batch", 500);
+const BATCH = arg("batch", 1_000);
 const PIPELINES = arg("pipelines", 2);
 const PHASE_LIMIT_MS = 300_000;
 

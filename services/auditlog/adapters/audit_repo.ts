@@ -102,21 +102,28 @@ export async function appendRecords(
     prev_hash: r.prev_hash,
     hash: r.hash,
   }));
-  // One parameter for the whole batch: cheaper to bind and parse than thousands of them.
-  await tx`
-    insert into audit_logs (seq, event_id, occurred_at, actor_type, actor_id, actor_ip,
-      actor_user_agent, action, target_type, target_id, service, correlation_id, causation_id,
-      changes, metadata, prev_hash, hash)
-    select seq, event_id, occurred_at, actor_type, actor_id, actor_ip, actor_user_agent, action,
-      target_type, target_id, service, correlation_id, causation_id, changes, metadata,
-      prev_hash, hash
-    from json_to_recordset(${JSON.stringify(rows)}::text::json) as r(seq bigint, event_id text,
-      occurred_at timestamptz, actor_type text, actor_id text, actor_ip text,
-      actor_user_agent text, action text, target_type text, target_id text, service text,
-      correlation_id text, causation_id text, changes jsonb, metadata jsonb, prev_hash text,
-      hash text)`;
   const last = rows[rows.length - 1];
-  await tx`update audit_chain_head set seq = ${last.seq}, hash = ${last.hash}`;
+  // One statement, one parameter for the whole batch: cheaper to bind and parse than
+  // thousands of parameters, and the head moves in the same round trip.
+  const moved = await tx`
+    with inserted as (
+      insert into audit_logs (seq, event_id, occurred_at, actor_type, actor_id, actor_ip,
+        actor_user_agent, action, target_type, target_id, service, correlation_id, causation_id,
+        changes, metadata, prev_hash, hash)
+      select seq, event_id, occurred_at, actor_type, actor_id, actor_ip, actor_user_agent, action,
+        target_type, target_id, service, correlation_id, causation_id, changes, metadata,
+        prev_hash, hash
+      from json_to_recordset(${JSON.stringify(rows)}::text::json) as r(seq bigint, event_id text,
+        occurred_at timestamptz, actor_type text, actor_id text, actor_ip text,
+        actor_user_agent text, action text, target_type text, target_id text, service text,
+        correlation_id text, causation_id text, changes jsonb, metadata jsonb, prev_hash text,
+        hash text)
+      returning 1)
+    update audit_chain_head set seq = ${last.seq}, hash = ${last.hash}
+    where (select count(*) from inserted) = ${rows.length}`;
+  if (moved.count !== 1) {
+    throw new Error(`Cannot append ${rows.length} audit rows: the head did not move`);
+  }
   return { first: rows[0].seq, last: last.seq };
 }
 

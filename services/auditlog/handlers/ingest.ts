@@ -13,6 +13,7 @@ import {
 import { AUDIT_STREAM, AUDITLOG_CONSUMER } from "../../../shared/fleet/audit.ts";
 import { appendRecords } from "../adapters/audit_repo.ts";
 import { recordFromEvent } from "../domain/record.ts";
+import { auditDecoder } from "./decode.ts";
 
 export function ingestHandler(deps: { metrics?: Metrics }): BatchHandler<AuditData> {
   const stored = deps.metrics?.counter("audit_events_stored_total", "Audit events stored");
@@ -42,6 +43,7 @@ export interface IngestOptions {
 /** Starts the ingest pipelines on the shared durable consumer. */
 export function startIngest(options: IngestOptions): RunningConsumer[] {
   const handler = ingestHandler({ metrics: options.metrics });
+  const decode = auditDecoder(options.catalog);
   return Array.from({ length: options.pipelines }, () =>
     startConsumer<AuditData>({
       nc: options.nc,
@@ -51,6 +53,7 @@ export function startIngest(options: IngestOptions): RunningConsumer[] {
       durable: AUDITLOG_CONSUMER,
       logger: options.logger,
       metrics: options.metrics,
+      decode,
       batch: { handler, size: options.batchSize, maxWaitMs: options.maxWaitMs },
     }));
 }
