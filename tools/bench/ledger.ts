@@ -50,7 +50,15 @@ interface Service {
 async function spawn(main: string, env: Record<string, string>): Promise<Service> {
   const port = freePort();
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${root}${main}`],
+    // FLOTILLA_BENCH_V8_FLAGS=--prof writes V8 tick logs (read them with node --prof-process).
+    args: [
+      "run",
+      "-A",
+      ...(Deno.env.get("FLOTILLA_BENCH_V8_FLAGS")
+        ? [`--v8-flags=${Deno.env.get("FLOTILLA_BENCH_V8_FLAGS")}`]
+        : []),
+      `${root}${main}`,
+    ],
     env: { PORT: String(port), LOG_LEVEL: "warn", ...env },
     stdout: "null",
     stderr: "inherit",

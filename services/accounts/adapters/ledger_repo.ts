@@ -61,7 +61,11 @@ export async function findDecided(
   }]));
 }
 
-/** Writes the new balances, one debit and one credit per applied transfer, and every decision. */
+/**
+ * Writes the new balances, one debit and one credit per applied transfer, and every decision.
+ * Two replicas refusing the same transfer at once (no rows to lock when an account is
+ * missing) record it once; an applied transfer is serialised by its rows' locks.
+ */
 export async function writeDecisions(
   tx: TransactionSql,
   decisions: TransferDecision[],
@@ -133,5 +137,6 @@ export async function writeDecisions(
       "source_balance_cents",
       "destination_balance_cents",
     )
-  }`;
+  }
+    on conflict (transaction_id) do nothing`;
 }
