@@ -6,7 +6,7 @@ import type { Handler } from "hono";
 import type { AppEnv, Metrics } from "../../shared/mod.ts";
 import { problem, problemResponse } from "../../shared/mod.ts";
 import { forwardContext } from "./client.ts";
-import { clientResponseHeaders, upstreamRequestHeaders } from "./domain/forwarding.ts";
+import { stripHopByHop, upstreamRequestHeaders } from "./domain/forwarding.ts";
 import { matchRoute, type Route } from "./domain/routes.ts";
 import { type Upstream, UpstreamFailure } from "./upstream.ts";
 
@@ -17,13 +17,14 @@ export interface ProxyDeps {
   metrics: Metrics;
 }
 
-/** Copies an upstream response for the client; the body stream is handed on, not read. */
+/**
+ * The upstream response as the client gets it: hop-by-hop headers removed, the body handed on
+ * unread. Upstream.send returns responses with mutable headers, so this edits them in place and
+ * keeps a small buffered body as bytes (Deno.serve sends those far faster than a stream).
+ */
 export function relay(res: Response): Response {
-  return new Response(res.body, {
-    status: res.status,
-    statusText: res.statusText,
-    headers: clientResponseHeaders(res.headers),
-  });
+  stripHopByHop(res.headers);
+  return res;
 }
 
 export function proxy(deps: ProxyDeps): Handler<AppEnv> {

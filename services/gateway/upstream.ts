@@ -87,6 +87,16 @@ export interface SendInit {
   body?: ReadableStream<Uint8Array> | Uint8Array<ArrayBuffer> | string | null;
 }
 
+/** fetch's responses have immutable headers; the proxy edits them, so it gets a copy. */
+async function fetchWithMutableHeaders(url: string, init: RequestInit): Promise<Response> {
+  const res = await fetch(url, init);
+  return new Response(res.body, {
+    status: res.status,
+    statusText: res.statusText,
+    headers: new Headers(res.headers),
+  });
+}
+
 export type CircuitStateName = "closed" | "open" | "half-open" | "isolated";
 
 export class Upstream {
@@ -153,6 +163,7 @@ export class Upstream {
   /**
    * Sends one request (`pathAndQuery` starts with `/`). An upstream's own 502/503/504 is
    * returned as it is once retries are spent; no answer at all throws an UpstreamFailure.
+   * The response's headers are mutable.
    */
   async send(pathAndQuery: string, init: SendInit): Promise<Response> {
     if (!this.baseUrl) {
@@ -179,7 +190,13 @@ export class Upstream {
             body,
             signal,
           })
-          : await fetch(url, { method, headers: init.headers, body, signal, redirect: "manual" });
+          : await fetchWithMutableHeaders(url, {
+            method,
+            headers: init.headers,
+            body,
+            signal,
+            redirect: "manual",
+          });
         if (FAILURE_STATUSES.has(res.status)) {
           failed = res;
           throw new FailedAnswer(res);

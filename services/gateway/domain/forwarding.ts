@@ -68,7 +68,8 @@ export function upstreamRequestHeaders(incoming: Headers, ctx: ForwardContext): 
   return headers;
 }
 
-/** Headers for the response to the client: the upstream's, without hop-by-hop ones. */
-export function clientResponseHeaders(upstream: Headers): Headers {
-  return withoutHopByHop(upstream);
+/** Removes hop-by-hop headers (and those `connection` names) from a response's headers. */
+export function stripHopByHop(headers: Headers): void {
+  const named = (headers.get("connection") ?? "").split(",").map((s) => s.trim().toLowerCase());
+  for (const name of [...HOP_BY_HOP, ...named]) if (name) headers.delete(name);
 }
