@@ -6,6 +6,7 @@ import {
   fleetCatalog,
   IDEMPOTENCY_BUCKET,
   loadConfig,
+  OutboxRelay,
   serve,
   startConsumer,
 } from "../../shared/mod.ts";
@@ -17,6 +18,8 @@ import { applyTransfersHandler } from "./handlers/apply_transfers.ts";
 const config = loadConfig({
   ...baseShape("accounts", 8081),
   DB_POOL_SIZE: env.positiveInt(10),
+  /** Outbox polling fallback, milliseconds. */
+  RELAY_POLL_MS: env.positiveInt(50),
   /** Transfers applied per Postgres transaction, at most. */
   TRANSFER_BATCH_SIZE: env.positiveInt(200),
   /** How long a partial batch waits for more transfers. */
@@ -31,8 +34,20 @@ const runtime = await bootstrap({
   logLevel: config.LOG_LEVEL,
   shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
   poolSize: config.DB_POOL_SIZE,
-  relay: true,
 });
+// The relay runs here rather than through `bootstrap({ relay: true })` to poll more often: a
+// notification that arrives while a pass is running is not remembered, and the next poll
+// picks the row up, so the poll interval bounds that delay (1 s by default).
+const relay = new OutboxRelay({
+  sql: runtime.sql,
+  nc: runtime.nats.nc,
+  logger: runtime.logger,
+  metrics: runtime.metrics,
+  pollMs: config.RELAY_POLL_MS,
+});
+await relay.start();
+runtime.lifecycle.defer("outbox relay", () => relay.stop());
+runtime.metrics.setOutboxPendingSource(() => relay.pending());
 
 const app = createApp({
   sql: runtime.sql,

@@ -125,6 +125,7 @@ async function postJson(url: string, body: unknown): Promise<Response> {
 interface RunResult {
   name: string;
   cpu: Record<string, number>;
+  stages: { toLedgerP50: number; toLedgerP99: number; toFinalP50: number; toFinalP99: number };
   submitted: number;
   settled: number;
   complete: number;
@@ -149,6 +150,7 @@ async function run(
   accountsSql: Sql,
 ): Promise<RunResult> {
   const submittedAt = new Map<number, number>();
+  const submittedIds = new Set<number>();
   const e2e: number[] = [];
   const submitLatency: number[] = [];
   let complete = 0;
@@ -225,6 +227,7 @@ async function run(
         }
         submitLatency.push(performance.now() - t0);
         submittedAt.set(body.id, t0);
+        submittedIds.add(body.id);
       } catch {
         submitErrors++;
       }
@@ -242,7 +245,35 @@ async function run(
   e2e.sort((a, b) => a - b);
   submitLatency.sort((a, b) => a - b);
   const { ok, lines } = await ledgerReport(accountsSql, transactionsSql);
+  // Where the time goes, from the databases' own clocks (one server): submit commit → ledger
+  // decision → final status recorded.
+  const firstId = Math.min(...[...submittedIds]);
+  const created = await transactionsSql<{ id: string; c: number; u: number }[]>`
+    select id, extract(epoch from created_at) * 1000 as c, extract(epoch from updated_at) * 1000 as u
+    from transactions where id >= ${firstId}`;
+  const decided = new Map(
+    (await accountsSql<{ id: string; d: number }[]>`
+      select transaction_id as id, extract(epoch from decided_at) * 1000 as d
+      from transfers where transaction_id >= ${firstId}`).map((r) => [r.id, Number(r.d)]),
+  );
+  const toLedger: number[] = [];
+  const toFinal: number[] = [];
+  for (const r of created) {
+    const d = decided.get(r.id);
+    if (d === undefined) continue;
+    toLedger.push(d - Number(r.c));
+    toFinal.push(Number(r.u) - d);
+  }
+  toLedger.sort((a, b) => a - b);
+  toFinal.sort((a, b) => a - b);
+  const stages = {
+    toLedgerP50: percentile(toLedger, 50),
+    toLedgerP99: percentile(toLedger, 99),
+    toFinalP50: percentile(toFinal, 50),
+    toFinalP99: percentile(toFinal, 99),
+  };
   return {
+    stages,
     name,
     cpu,
     submitted: submitLatency.length,
@@ -276,6 +307,12 @@ function print(r: RunResult): void {
     } (target p99 ≤ 250 ms)`,
   );
   console.log(`HTTP submit (201): p50 ${f(r.submitP50)}, p99 ${f(r.submitP99)}`);
+  console.log(
+    `stages (database clocks): submit commit → ledger decision p50 ${f(r.stages.toLedgerP50)}, ` +
+      `p99 ${f(r.stages.toLedgerP99)}; ledger decision → final status p50 ${
+        f(r.stages.toFinalP50)
+      }, p99 ${f(r.stages.toFinalP99)}`,
+  );
   console.log(
     `ratios: throughput ${(rate / 1000).toFixed(2)}× target, p99 ${
       (r.e2eP99 / 250).toFixed(2)
