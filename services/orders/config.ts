@@ -9,6 +9,11 @@ export const configShape = {
   ORDERS_CACHE_ENTRIES: env.positiveInt(200_000),
   /** Messages written per Postgres transaction. */
   ORDERS_BATCH_SIZE: env.positiveInt(1_000),
+  /**
+   * Batches in flight at once in this replica (pullers of the same durable): one decodes while
+   * another waits for Postgres. Versions stay ordered by stream sequence.
+   */
+  ORDERS_INGEST_WORKERS: env.positiveInt(2),
   /** How long a partial batch waits for more messages. */
   ORDERS_BATCH_WAIT_MS: env.millis(20),
   /** Larger messages are dead-lettered unread (a WB order is a few kilobytes). */

@@ -16,11 +16,10 @@ import {
 import { OrderCache } from "./adapters/order_cache.ts";
 import { createApp } from "./app.ts";
 import { loadOrdersConfig, SERVICE } from "./config.ts";
-import { ingestOrders, orderDecoder } from "./handlers/ingest.ts";
+import { type IncomingOrder, ingestOrders, orderDecoder } from "./handlers/ingest.ts";
 import { orderReads } from "./handlers/queries.ts";
 import { keepRefilled } from "./handlers/refill.ts";
 import { withFastReads } from "./routes/fast_read.ts";
-import type { Order } from "./domain/order.ts";
 
 const config = loadOrdersConfig();
 const catalog = mergeCatalogs(deadLetterCatalog, ordersCatalog);
@@ -36,6 +35,8 @@ const { logger, metrics, sql } = runtime;
 
 const cache = new OrderCache({
   kv: await runtime.kv(ORDERS_BUCKET),
+  nc: runtime.nats.nc,
+  bucket: ORDERS_BUCKET,
   maxEntries: config.ORDERS_CACHE_ENTRIES,
   logger,
   metrics,
@@ -54,22 +55,25 @@ const refill = keepRefilled({
 });
 runtime.lifecycle.defer("order cache refill", () => refill.stop());
 
-const ingest = startConsumer<Order>({
-  nc: runtime.nats.nc,
-  catalog,
-  stream: ORDERS_STREAM,
-  durable: ORDERS_INGEST_CONSUMER,
-  logger,
-  metrics,
-  sql,
-  decode: orderDecoder(config.ORDERS_MAX_MESSAGE_BYTES),
-  batch: {
-    handler: ingestOrders({ cache, metrics }),
-    size: config.ORDERS_BATCH_SIZE,
-    maxWaitMs: config.ORDERS_BATCH_WAIT_MS,
-  },
-});
-runtime.lifecycle.defer("orders ingest", () => ingest.stop());
+const ingestHandler = ingestOrders({ cache, metrics });
+for (let worker = 0; worker < config.ORDERS_INGEST_WORKERS; worker++) {
+  const ingest = startConsumer<IncomingOrder>({
+    nc: runtime.nats.nc,
+    catalog,
+    stream: ORDERS_STREAM,
+    durable: ORDERS_INGEST_CONSUMER,
+    logger,
+    metrics,
+    sql,
+    decode: orderDecoder(config.ORDERS_MAX_MESSAGE_BYTES),
+    batch: {
+      handler: ingestHandler,
+      size: config.ORDERS_BATCH_SIZE,
+      maxWaitMs: config.ORDERS_BATCH_WAIT_MS,
+    },
+  });
+  runtime.lifecycle.defer(`orders ingest ${worker}`, () => ingest.stop());
+}
 
 const app = createApp({
   service: SERVICE,

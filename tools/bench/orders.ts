@@ -10,6 +10,7 @@
  * - memory: resident memory of the orders process empty and with 100,000 cached orders.
  * Options: --orders 50000 --duration 10 --connections 50.
  */
+import process from "node:process";
 import { parseArgs } from "node:util";
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport";
@@ -87,6 +88,7 @@ async function main() {
     });
     await until("orders service ready", async () => (await fetch(`${url}/readyz`)).ok);
     const rssEmpty = await rssOf(service.pid);
+    log(`load average before: ${await loadAverage()} (${navigator.hardwareConcurrency} CPUs)`);
     log(`orders bench: ${N} orders, nats ${nats.url}, postgres ${pg.url}, service ${url}`);
 
     // Ingest.
@@ -94,6 +96,7 @@ async function main() {
     const encoder = new TextEncoder();
     const first = Array.from({ length: N }, () => randomOrder(random));
     const payloads = first.map((o) => encoder.encode(JSON.stringify(o)));
+    const cpu0 = await cpuSecondsOf(service.pid);
     const t0 = performance.now();
     await publishAll(js, payloads);
     const published = performance.now();
@@ -109,8 +112,12 @@ async function main() {
       5,
     );
     const ingestSeconds = (performance.now() - t0) / 1000;
+    const ingestCpu = (await cpuSecondsOf(service.pid)) - cpu0;
     const readable = await countReadable(url, first.map((o) => o.order_uid), connections);
+    const rawCpu0 = process.cpuUsage();
     const raw = await rawConsume(nc, N);
+    const rawCpuUsage = process.cpuUsage(rawCpu0);
+    const rawCpu = (rawCpuUsage.user + rawCpuUsage.system) / 1e6;
     log(
       `\ningest: ${N} orders published in ${
         ((published - t0) / 1000).toFixed(2)
@@ -127,6 +134,11 @@ async function main() {
       } s, same ${N} messages, same stream)`,
     );
     log(`  ratio service/raw:      ${(raw / ingestSeconds).toFixed(2)}   target ≥ 5,000 orders/s`);
+    log(
+      `  CPU of the orders process: ${ingestCpu.toFixed(1)} s for ${N} orders = ${
+        (ingestCpu * 1e6 / N).toFixed(0)
+      } µs/order (raw consumer: ${(rawCpu * 1e6 / N).toFixed(0)} µs/msg)`,
+    );
 
     // Read.
     const sample = first.slice(0, 1_000).map((o) => o.order_uid);
@@ -324,6 +336,17 @@ function fmtRead(r: ReadResult): string {
   return `${Math.round(r.rps)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${
     r.p99.toFixed(2)
   } ms, non-2xx ${r.errors}`;
+}
+
+/** User + system CPU seconds a process has used (clock ticks of 1/100 s). */
+async function cpuSecondsOf(pid: number): Promise<number> {
+  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+async function loadAverage(): Promise<string> {
+  return (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
 }
 
 async function rssOf(pid: number): Promise<number> {

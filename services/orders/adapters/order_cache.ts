@@ -4,10 +4,17 @@
  * past `maxEntries` the oldest entries leave it and reads of them go to KV.
  */
 import type { KV } from "@nats-io/kv";
+import { createInbox } from "@nats-io/nats-core";
+import type { NatsConnection } from "@nats-io/transport";
 import { errorMessage, type Logger, type Metrics } from "../../../shared/mod.ts";
 
 export interface OrderCacheOptions {
   kv: KV;
+  /** For pipelined batch puts; the bucket's name is `bucket`. */
+  nc: NatsConnection;
+  bucket: string;
+  /** How long a batch of puts may wait for JetStream's acknowledgements. */
+  putTimeoutMs?: number;
   maxEntries: number;
   logger: Logger;
   metrics?: Metrics;
@@ -17,6 +24,9 @@ const encoder = new TextEncoder();
 
 export class OrderCache {
   readonly #kv: KV;
+  readonly #nc: NatsConnection;
+  readonly #subjectPrefix: string;
+  readonly #putTimeoutMs: number;
   readonly #max: number;
   readonly #log: Logger;
   readonly #mirror = new Map<string, Uint8Array>();
@@ -29,6 +39,9 @@ export class OrderCache {
 
   constructor(options: OrderCacheOptions) {
     this.#kv = options.kv;
+    this.#nc = options.nc;
+    this.#subjectPrefix = `$KV.${options.bucket}.`;
+    this.#putTimeoutMs = options.putTimeoutMs ?? 10_000;
     this.#max = options.maxEntries;
     this.#log = options.logger.child({ component: "order-cache" });
     const gauge = options.metrics?.gauge(
@@ -67,9 +80,54 @@ export class OrderCache {
     return entry && entry.operation === "PUT" && entry.value.length > 0 ? entry.value : undefined;
   }
 
-  /** Stores the current version of an order. */
-  async put(uid: string, json: string): Promise<void> {
-    await this.#kv.put(uid, encoder.encode(json));
+  /**
+   * Stores many orders at once and resolves when JetStream has acknowledged every one. The
+   * puts are pipelined on one reply subscription: `kv.put` costs a promise, a timer and a
+   * subscription entry each, about ten times the CPU of this for a batch of a thousand.
+   * Throws if any put fails, has no stream behind it, or is not acknowledged in time.
+   */
+  putMany(entries: { uid: string; json: string }[]): Promise<void> {
+    if (entries.length === 0) return Promise.resolve();
+    const inbox = createInbox();
+    let waiting = entries.length;
+    const failures: string[] = [];
+    return new Promise<void>((resolve, reject) => {
+      const finish = () => {
+        clearTimeout(timer);
+        sub.unsubscribe();
+        if (failures.length > 0) {
+          reject(
+            new Error(`${failures.length} KV puts failed: ${failures.slice(0, 3).join("; ")}`),
+          );
+        } else if (waiting > 0) {
+          reject(new Error(`${waiting} KV puts not acknowledged in ${this.#putTimeoutMs} ms`));
+        } else resolve();
+      };
+      const timer = setTimeout(finish, this.#putTimeoutMs);
+      const sub = this.#nc.subscribe(`${inbox}.*`, {
+        callback: (err, msg) => {
+          if (err) failures.push(errorMessage(err));
+          else if (msg.headers?.hasError) {
+            failures.push(`${msg.headers.code} ${msg.headers.description || "no stream"}`);
+          } else {
+            try {
+              const ack = msg.json<{ seq?: number; error?: { description?: string } }>();
+              if (ack.error || typeof ack.seq !== "number") {
+                failures.push(ack.error?.description ?? "no acknowledgement");
+              }
+            } catch {
+              failures.push("unreadable acknowledgement");
+            }
+          }
+          if (--waiting === 0) finish();
+        },
+      });
+      entries.forEach(({ uid, json }, i) => {
+        this.#nc.publish(this.#subjectPrefix + uid, encoder.encode(json), {
+          reply: `${inbox}.${i}`,
+        });
+      });
+    });
   }
 
   /** Stores an order only if the bucket has none under its id (refills never clobber news). */

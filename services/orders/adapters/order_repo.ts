@@ -4,6 +4,8 @@ import type { Order } from "../domain/order.ts";
 
 export interface StoredOrder {
   order: Order;
+  /** Stream sequence of the message: a lower one never replaces a higher one. */
+  seq: number;
   /** The wire JSON; its hash decides whether a version is new. */
   json: string;
   hash: string;
@@ -11,35 +13,44 @@ export interface StoredOrder {
 
 /**
  * Writes new orders and replaces changed ones, in the caller's transaction. An order whose
- * content is unchanged is left alone. Returns the order ids that were written. Each table is
+ * content is unchanged, or that is older than the stored version, is left alone. Returns the
+ * versions that were written. Each table is
  * written by one statement with one array per column (`unnest`): the same statement text for
  * any batch size, so it is prepared once and planned cheaply.
  */
-export async function saveOrders(tx: Queryable, batch: StoredOrder[]): Promise<string[]> {
+export async function saveOrders(tx: Queryable, batch: StoredOrder[]): Promise<StoredOrder[]> {
   if (batch.length === 0) return [];
-  // The last version in a batch wins, as it would have one batch later.
-  const latest = [...new Map(batch.map((s) => [s.order.order_uid, s])).values()];
+  // The latest version in a batch wins, as it would have one batch later.
+  const byUid = new Map<string, StoredOrder>();
+  for (const s of batch) {
+    const seen = byUid.get(s.order.order_uid);
+    if (!seen || seen.seq < s.seq) byUid.set(s.order.order_uid, s);
+  }
+  const latest = [...byUid.values()];
   const os = latest.map((s) => s.order);
   const col = <T>(pick: (o: Order) => T) => tx.array(os.map(pick) as never[]);
   const written = await tx<{ order_uid: string; inserted: boolean }[]>`
     insert into orders (order_uid, track_number, entry, locale, internal_signature, customer_id,
-      delivery_service, shardkey, sm_id, oof_shard, date_created, content_hash, created_at)
+      delivery_service, shardkey, sm_id, oof_shard, date_created, content_hash, source_seq,
+      created_at)
     select u.*, u.date_created::timestamptz from unnest(
       ${col((o) => o.order_uid)}::text[], ${col((o) => o.track_number)}::text[],
       ${col((o) => o.entry)}::text[], ${col((o) => o.locale)}::text[],
       ${col((o) => o.internal_signature)}::text[], ${col((o) => o.customer_id)}::text[],
       ${col((o) => o.delivery_service)}::text[], ${col((o) => o.shardkey)}::text[],
       ${col((o) => o.sm_id)}::bigint[], ${col((o) => o.oof_shard)}::text[],
-      ${col((o) => o.date_created)}::text[], ${tx.array(latest.map((s) => s.hash))}::text[]
+      ${col((o) => o.date_created)}::text[], ${tx.array(latest.map((s) => s.hash))}::text[],
+      ${tx.array(latest.map((s) => s.seq))}::bigint[]
     ) as u (order_uid, track_number, entry, locale, internal_signature, customer_id,
-      delivery_service, shardkey, sm_id, oof_shard, date_created, content_hash)
+      delivery_service, shardkey, sm_id, oof_shard, date_created, content_hash, source_seq)
     on conflict (order_uid) do update set
       track_number = excluded.track_number, entry = excluded.entry, locale = excluded.locale,
       internal_signature = excluded.internal_signature, customer_id = excluded.customer_id,
       delivery_service = excluded.delivery_service, shardkey = excluded.shardkey,
       sm_id = excluded.sm_id, oof_shard = excluded.oof_shard, date_created = excluded.date_created,
-      created_at = excluded.created_at, content_hash = excluded.content_hash, updated_at = now()
-    where orders.content_hash <> excluded.content_hash
+      created_at = excluded.created_at, content_hash = excluded.content_hash,
+      source_seq = excluded.source_seq, updated_at = now()
+    where orders.content_hash <> excluded.content_hash and orders.source_seq < excluded.source_seq
     returning order_uid, (xmax = 0) as inserted`;
   if (written.length === 0) return [];
   const replaced = written.filter((r) => !r.inserted).map((r) => r.order_uid);
@@ -91,7 +102,7 @@ export async function saveOrders(tx: Queryable, batch: StoredOrder[]): Promise<s
       ${arr(items, (i) => i.size)}::text[], ${arr(items, (i) => i.total_price)}::bigint[],
       ${arr(items, (i) => i.nm_id)}::bigint[], ${arr(items, (i) => i.brand)}::text[],
       ${arr(items, (i) => i.status)}::int[])`;
-  return [...uids];
+  return latest.filter((s) => uids.has(s.order.order_uid));
 }
 
 type Row = Record<string, unknown>;

@@ -12,8 +12,9 @@ export const MAX_ITEMS = 1_000;
 
 const text = (max: number) => z.string().max(max, `must be at most ${max} characters`);
 const required = (max: number) => text(max).min(1, "must not be empty");
-const amount = z.number().int("must be an integer").min(0, "must not be negative")
-  .max(Number.MAX_SAFE_INTEGER, "is too large");
+// z.int() is a safe integer: one check for type, integrality and range.
+const integer = z.int({ error: "must be an integer" });
+const amount = integer.min(0, "must not be negative");
 const id = amount;
 
 export const deliverySchema = z.object({
@@ -32,8 +33,10 @@ export const paymentSchema = z.object({
   currency: z.string().refine(isCurrency, "must be an ISO 4217 currency code like USD"),
   provider: required(64),
   amount,
-  payment_dt: z.number().int("must be an integer").min(0, "must not be negative")
-    .max(253402300799, "must be a Unix time in seconds"),
+  payment_dt: integer.min(0, "must not be negative").max(
+    253402300799,
+    "must be a Unix time in seconds",
+  ),
   bank: required(64),
   delivery_cost: amount,
   goods_total: amount,
@@ -46,15 +49,12 @@ export const itemSchema = z.object({
   price: amount,
   rid: required(64),
   name: required(256),
-  sale: z.number().int("must be an integer").min(0, "must be 0 to 100").max(
-    100,
-    "must be 0 to 100",
-  ),
+  sale: integer.min(0, "must be 0 to 100").max(100, "must be 0 to 100"),
   size: text(32),
   total_price: amount,
   nm_id: id,
   brand: text(128),
-  status: z.number().int("must be an integer").min(0).max(999),
+  status: integer.min(0, "must be 0 to 999").max(999, "must be 0 to 999"),
 });
 
 /** Field order is the WB model's: the wire form keeps it. */

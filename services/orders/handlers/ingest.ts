@@ -19,8 +19,14 @@ import { saveOrders, type StoredOrder } from "../adapters/order_repo.ts";
 import { parseOrderMessage } from "../domain/message.ts";
 import { type Order, orderJson } from "../domain/order.ts";
 
+/** An order as it came off the stream: the stream position orders its versions. */
+export interface IncomingOrder {
+  order: Order;
+  seq: number;
+}
+
 /** Bare WB orders and our envelope alike; a bare message's id is its stream position. */
-export function orderDecoder(maxBytes: number): Decoder<Order> {
+export function orderDecoder(maxBytes: number): Decoder<IncomingOrder> {
   return (msg: JsMsg) => {
     const { order, envelope } = parseOrderMessage(msg.data, maxBytes);
     const id = envelope?.id ?? `${msg.info.stream}:${msg.info.streamSequence}`;
@@ -32,7 +38,7 @@ export function orderDecoder(maxBytes: number): Decoder<Order> {
       subject: order.order_uid,
       correlation_id: envelope?.correlation_id ?? id,
       causation_id: null,
-      data: order,
+      data: { order, seq: msg.info.streamSequence },
     };
   };
 }
@@ -46,24 +52,23 @@ export interface IngestDeps {
   metrics?: Metrics;
 }
 
-export function ingestOrders(deps: IngestDeps): BatchHandler<Order> {
-  const written = deps.metrics?.counter(
+export function ingestOrders(deps: IngestDeps): BatchHandler<IncomingOrder> {
+  const ingested = deps.metrics?.counter(
     "orders_ingested_total",
     "Orders by what ingest did with them (written: new or changed; unchanged: a no-op)",
     ["result"],
   );
   return async function ingestOrders(events, ctx) {
     const batch: StoredOrder[] = events.map((e) => {
-      const json = orderJson(e.data);
-      return { order: e.data, json, hash: contentHash(json) };
+      const json = orderJson(e.data.order);
+      return { order: e.data.order, seq: e.data.seq, json, hash: contentHash(json) };
     });
-    const uids = await saveOrders(ctx.tx, batch);
-    written?.labels({ result: "written" }).inc(uids.length);
-    written?.labels({ result: "unchanged" }).inc(events.length - uids.length);
-    if (uids.length === 0) return;
-    const latest = new Map(batch.map((s) => [s.order.order_uid, s.json]));
+    const written = await saveOrders(ctx.tx, batch);
+    ingested?.labels({ result: "written" }).inc(written.length);
+    ingested?.labels({ result: "unchanged" }).inc(events.length - written.length);
+    if (written.length === 0) return;
     try {
-      await Promise.all(uids.map((uid) => deps.cache.put(uid, latest.get(uid)!)));
+      await deps.cache.putMany(written.map((s) => ({ uid: s.order.order_uid, json: s.json })));
     } catch (err) {
       // KV down: hold the batch (rolled back) instead of spending its deliveries.
       throw new UnavailableError(`Cannot cache orders in KV: ${errorMessage(err)}`, {
