@@ -147,3 +147,45 @@ integration(
     assert.ok(sim.records().every((r) => r.received_at >= startAt), "nothing before start_at");
   },
 );
+
+integration(
+  "two replicas share one mailing: fan-out and sends split between them, each message once",
+  async () => {
+    await using env = await testEnv();
+    const sim = startProviderSim({ port: 0 });
+    env.defer(() => sim.stop());
+    const a = await startTestMailer(env, { providerUrl: sim.url });
+    const b = await startTestMailer(env, { providerUrl: sim.url });
+    const sql = env.sql();
+    const total = 4_500; // more than two fan-out chunks
+    await seedClients(sql, total, () => ({ tag: "both" }));
+    const mailing = await postJson<Mailing>(`${a.url}/api/v1/mailings`, {
+      start_at: iso(Date.now() - 1_000),
+      end_at: iso(Date.now() + 120_000),
+      text: "Shared",
+      filter: { tags: ["both"] },
+    });
+    b.scheduler.wake();
+    await eventually(
+      "all sent",
+      async () => (await statusCounts(sql, mailing.id)).sent === total,
+      60_000,
+    );
+    assert.equal(sim.delivered().size, total);
+    assert.equal(sim.stats().duplicates, 0);
+    assert.equal(sim.stats().requests, total, "one call per message");
+    const [{ n }] = await sql<{ n: number }[]>`
+      select count(*)::int as n from messages where mailing_id = ${mailing.id}`;
+    assert.equal(n, total, "one message per client");
+    const sentBy = await Promise.all(
+      [a, b].map(async (m) => {
+        const text = await (await fetch(`${m.url}/metrics`)).text();
+        return Number(
+          /mailer_send_outcomes_total\{[^}]*outcome="sent"[^}]*\} (\d+)/.exec(text)?.[1],
+        );
+      }),
+    );
+    assert.equal(sentBy[0] + sentBy[1], total);
+    assert.ok(sentBy.every((n) => n > 0), `both replicas sent (${sentBy.join(" + ")})`);
+  },
+);

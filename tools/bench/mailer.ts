@@ -1,8 +1,8 @@
 /**
- * `deno task bench mailer [clients] [concurrency]`: one mailing to 50,000 clients through the
- * provider simulator, at 0 ms and at 50 ms simulated latency; prints messages/s delivered.
- * Starts its own nats-server, PostgreSQL, simulator and mailer process (all on 127.0.0.1, temp
- * dirs), and stops them. Bounded: each run gives up after RUN_TIMEOUT_MS.
+ * `deno task bench mailer [clients] [concurrency] [replicas]`: one mailing to 50,000 clients
+ * through the provider simulator, at 0 ms and at 50 ms simulated latency; prints messages/s
+ * delivered. Starts its own nats-server, PostgreSQL, simulator and mailer process(es) (all on
+ * 127.0.0.1, temp dirs), and stops them. Bounded: each run gives up after RUN_TIMEOUT_MS.
  */
 import postgres from "postgres";
 import { ensureDatabase, freePort, startNats, startPostgres } from "../infra.ts";
@@ -10,6 +10,7 @@ import { startProviderSim } from "../provider-sim/main.ts";
 
 const CLIENTS = Number(Deno.args[0] ?? 50_000);
 const CONCURRENCY = Number(Deno.args[1] ?? 256);
+const REPLICAS = Number(Deno.args[2] ?? 1);
 const LATENCIES = [0, 50];
 const RUN_TIMEOUT_MS = 240_000;
 const TARGET_AT_50MS = 2_000;
@@ -21,30 +22,34 @@ const pg = await startPostgres({ dir: `${dir}/pg`, fast: true });
 await ensureDatabase(pg.url, "mailer");
 const databaseUrl = pg.urlFor("mailer");
 const sim = startProviderSim({ port: freePort() });
-const port = freePort();
-const mailerUrl = `http://127.0.0.1:${port}`;
-const child = new Deno.Command(Deno.execPath(), {
-  args: ["run", "-A", new URL("../../services/mailer/main.ts", import.meta.url).pathname],
-  env: {
-    PORT: String(port),
-    NATS_URL: nats.url,
-    DATABASE_URL: databaseUrl,
-    PROVIDER_URL: sim.url,
-    PROVIDER_TOKEN: "dev-token",
-    LOG_LEVEL: "warn",
-    SENDER_CONCURRENCY: String(CONCURRENCY),
-    SCHEDULER_INTERVAL_MS: "200",
-  },
-  stdout: "null",
-  stderr: "inherit",
-}).spawn();
+const ports = Array.from({ length: REPLICAS }, () => freePort());
+const mailerUrl = `http://127.0.0.1:${ports[0]}`;
+const children = ports.map((port) =>
+  new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("../../services/mailer/main.ts", import.meta.url).pathname],
+    env: {
+      PORT: String(port),
+      NATS_URL: nats.url,
+      DATABASE_URL: databaseUrl,
+      PROVIDER_URL: sim.url,
+      PROVIDER_TOKEN: "dev-token",
+      LOG_LEVEL: "warn",
+      SENDER_CONCURRENCY: String(CONCURRENCY),
+      SCHEDULER_INTERVAL_MS: "200",
+    },
+    stdout: "null",
+    stderr: "inherit",
+  }).spawn()
+);
 const sql = postgres(databaseUrl, { max: 2, onnotice: () => {} });
 
 async function cleanup() {
-  try {
-    child.kill("SIGTERM");
-  } catch { /* gone */ }
-  await child.status;
+  for (const child of children) {
+    try {
+      child.kill("SIGTERM");
+    } catch { /* gone */ }
+    await child.status;
+  }
   await sql.end({ timeout: 1 }).catch(() => {});
   await sim.stop();
   await nats.stop();
@@ -56,14 +61,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 try {
   const ready = Date.now() + 60_000;
-  while (true) {
-    const ok = await fetch(`${mailerUrl}/readyz`).then(async (r) => {
-      await r.body?.cancel();
-      return r.ok;
-    }).catch(() => false);
-    if (ok) break;
-    if (Date.now() > ready) throw new Error("the mailer did not become ready");
-    await sleep(200);
+  for (const port of ports) {
+    while (true) {
+      const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then(async (r) => {
+        await r.body?.cancel();
+        return r.ok;
+      }).catch(() => false);
+      if (ok) break;
+      if (Date.now() > ready) throw new Error("the mailer did not become ready");
+      await sleep(200);
+    }
   }
 
   const seeded = Date.now();
@@ -77,7 +84,9 @@ try {
     await sql`insert into clients ${sql(rows, "phone", "operator_code", "tag", "timezone")}`;
   }
   console.log(
-    `seeded ${CLIENTS} clients in ${Date.now() - seeded} ms; sender concurrency ${CONCURRENCY}`,
+    `seeded ${CLIENTS} clients in ${
+      Date.now() - seeded
+    } ms; ${REPLICAS} mailer replica(s), sender concurrency ${CONCURRENCY} each`,
   );
 
   const results: { latency: number; rate: number; sendRate: number }[] = [];

@@ -378,10 +378,11 @@ async function matchingClients(
 }
 
 /**
- * Starts one due mailing, in chunks of clients: each chunk's messages and their sends commit
- * together (outbox), so sending starts while the fan-out goes on, and a crash mid-way resumes
- * on the next pass (messages are unique per client: a chunk done twice adds nothing). Each
- * chunk locks the mailing row, skipping it when another replica or a request holds it.
+ * Starts one due mailing, in chunks of clients by id: each chunk's messages and their sends
+ * commit together (outbox), so sending starts while the fan-out goes on. Each chunk locks the
+ * mailing row (skipping it when another replica or a request holds it) and goes on from the
+ * highest client that already has a message, so replicas share the work and a crash mid-way
+ * resumes where it stopped. Messages are unique per client: nothing is created twice.
  */
 async function startMailing(
   sql: Sql,
@@ -391,7 +392,6 @@ async function startMailing(
   now: Date,
   chunk: number,
 ): Promise<{ id: number; messages: number; complete: boolean } | undefined> {
-  let after = 0;
   let messages = 0;
   while (true) {
     const step = await sql.begin(async (tx) => {
@@ -403,20 +403,21 @@ async function startMailing(
       if (m.end_at <= now) {
         await tx`update mailings set state = 'finished', started_at = ${now},
           finished_at = ${now} where id = ${id}`;
-        return { created: 0, last: after, done: true };
+        return { created: 0, done: true };
       }
-      const clients = await matchingClients(tx, m, after, chunk);
+      const [{ after }] = await tx<{ after: string }[]>`
+        select coalesce(max(client_id), 0) as after from messages where mailing_id = ${id}`;
+      const clients = await matchingClients(tx, m, Number(after), chunk);
       const created = await createMessages(tx, catalog, source, id, clients);
       const done = clients.length < chunk;
       if (done) {
         await tx`update mailings set state = 'running', started_at = ${now} where id = ${id}`;
       }
-      return { created, last: clients.at(-1) ?? after, done };
+      return { created, done };
     });
     if (!step) return messages > 0 ? { id, messages, complete: false } : undefined;
     messages += step.created;
     if (step.done) return { id, messages, complete: true };
-    after = step.last;
   }
 }
 
