@@ -189,3 +189,44 @@ integration(
     assert.ok(sentBy.every((n) => n > 0), `both replicas sent (${sentBy.join(" + ")})`);
   },
 );
+
+integration(
+  "a provider that fails or garbles some answers: retried with backoff until each is delivered once",
+  async () => {
+    await using env = await testEnv();
+    const sim = startProviderSim({
+      port: 0,
+      controls: { failure_rate: 0.15, malformed_rate: 0.1 },
+    });
+    env.defer(() => sim.stop());
+    const mailer = await startTestMailer(env, {
+      providerUrl: sim.url,
+      // Random failures must not open the circuit here: this test is about retries.
+      env: { BREAKER_THRESHOLD: "50" },
+    });
+    const sql = env.sql();
+    await seedClients(sql, 100);
+    const mailing = await postJson<Mailing>(`${mailer.url}/api/v1/mailings`, {
+      start_at: iso(Date.now() - 1_000),
+      end_at: iso(Date.now() + 120_000),
+      text: "Despite the noise",
+      filter: { operator_codes: ["900"] },
+    });
+    await eventually(
+      "all sent",
+      async () => (await statusCounts(sql, mailing.id)).sent === 100,
+      40_000,
+    );
+    const stats = sim.stats();
+    assert.equal(stats.delivered, 100);
+    assert.equal(stats.duplicates, 0);
+    assert.ok(stats.by_outcome.failed + stats.by_outcome.malformed > 0, "faults were injected");
+    const retried = await sql<{ attempts: number; last_error: string }[]>`
+      select attempts, last_error from messages where mailing_id = ${mailing.id} and attempts > 1`;
+    assert.ok(retried.length > 0, "some needed more than one attempt");
+    assert.ok(
+      retried.every((r) => /HTTP 500|malformed JSON/.test(r.last_error)),
+      "the last error says what the provider did",
+    );
+  },
+);
