@@ -32,7 +32,9 @@ integration(
     const down = await eventually(
       "readyz to report postgres down",
       async () => {
-        const res = await fetch(`${service.url}/readyz`);
+        const res = await fetch(`${service.url}/readyz`).catch((err) => {
+          throw new Error(`${err}; service output:\n${service.output().slice(-4_000)}`);
+        });
         const body = await res.json();
         return res.status === 503 && body.checks.postgres === "down";
       },

@@ -17,6 +17,23 @@ const runtime = await bootstrap({
   shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
 });
 
+// postgres.js on Deno: when Postgres goes away, a write it had scheduled with setImmediate can
+// still run after the socket was dropped and throw outside any promise, which would end the
+// process. The connection itself is already closed and reconnects, so this one error is
+// logged instead of taken as fatal. Anything else stays fatal.
+globalThis.addEventListener("error", (event) => {
+  const err = event.error;
+  const closedSocketWrite = err instanceof TypeError &&
+    err.message === "Cannot read properties of null (reading 'write')" &&
+    (err.stack ?? "").includes("postgres");
+  if (closedSocketWrite) {
+    event.preventDefault();
+    runtime.logger.warn("postgres client wrote to a closed socket; the connection reconnects", {
+      error: err.message,
+    });
+  }
+});
+
 const exportsBucket = () => runtime.objects(AUDIT_EXPORTS_BUCKET);
 const worker = new ExportWorker({
   sql: runtime.sql,
