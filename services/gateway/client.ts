@@ -17,8 +17,11 @@ export function clientIp(c: Context<AppEnv>, trustForwardedFor: boolean): string
   }
 }
 
-export function forwardContext(c: Context<AppEnv>, trustForwardedFor: boolean): ForwardContext {
-  const url = new URL(c.req.url);
+export function forwardContext(
+  c: Context<AppEnv>,
+  trustForwardedFor: boolean,
+  url: URL = new URL(c.req.url),
+): ForwardContext {
   return {
     requestId: c.get("requestId"),
     correlationId: c.get("correlationId"),

@@ -23,7 +23,8 @@ export interface Http1Request {
   method: string;
   /** Path and query, starting with `/`. */
   path: string;
-  headers: Headers;
+  /** Lower-case names when given as pairs. */
+  headers: Headers | [string, string][];
   body?: ReadableStream<Uint8Array> | Uint8Array | string | null;
   signal?: AbortSignal;
 }
@@ -232,7 +233,9 @@ export class Http1Pool {
       else if (req.body instanceof ReadableStream) stream = req.body;
       if (body) head += `content-length: ${body.length}\r\n`;
       else if (stream) {
-        const length = req.headers.get("content-length");
+        const length = req.headers instanceof Headers
+          ? req.headers.get("content-length")
+          : req.headers.find(([name]) => name === "content-length")?.[1];
         if (length && /^\d+$/.test(length)) head += `content-length: ${length}\r\n`;
         else {
           head += "transfer-encoding: chunked\r\n";

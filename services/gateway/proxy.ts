@@ -38,6 +38,20 @@ export function proxy(deps: ProxyDeps): Handler<AppEnv> {
     "Time until the upstream's response headers",
     ["upstream"],
   );
+  // Labelled children are looked up once: prom-client hashes the labels on every call.
+  const counters = new Map<string, { inc(): void }>();
+  const timers = new Map<string, { observe(seconds: number): void }>();
+  const counted = (upstream: string, outcome: string) => {
+    const key = `${upstream} ${outcome}`;
+    let child = counters.get(key);
+    if (!child) counters.set(key, child = requests.labels({ upstream, outcome }));
+    return child;
+  };
+  const timed = (upstream: string) => {
+    let child = timers.get(upstream);
+    if (!child) timers.set(upstream, child = duration.labels({ upstream }));
+    return child;
+  };
   return async function proxy(c) {
     const url = new URL(c.req.url);
     const route = matchRoute(deps.routes, url.pathname);
@@ -53,16 +67,18 @@ export function proxy(deps: ProxyDeps): Handler<AppEnv> {
         method: c.req.method,
         headers: upstreamRequestHeaders(
           c.req.raw.headers,
-          forwardContext(c, deps.trustForwardedFor),
+          forwardContext(c, deps.trustForwardedFor, url),
         ),
         body: c.req.raw.body,
       });
-      requests.labels({ upstream: upstream.name, outcome: String(res.status) }).inc();
-      duration.labels({ upstream: upstream.name }).observe((performance.now() - started) / 1000);
+      counted(upstream.name, String(res.status)).inc();
+      timed(upstream.name).observe((performance.now() - started) / 1000);
+      // Set here, so the shared middleware need not copy the response to add it.
+      res.headers.set("x-request-id", c.get("requestId"));
       return relay(res);
     } catch (err) {
       if (!(err instanceof UpstreamFailure)) throw err;
-      requests.labels({ upstream: upstream.name, outcome: `gateway_${err.status}` }).inc();
+      counted(upstream.name, `gateway_${err.status}`).inc();
       c.get("logger").warn("upstream failed", {
         upstream: upstream.name,
         status: err.status,

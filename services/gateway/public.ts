@@ -7,7 +7,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { type AppEnv, createRouter, problem, problemResponse } from "../../shared/mod.ts";
 import { forwardContext } from "./client.ts";
-import { upstreamRequestHeaders } from "./domain/forwarding.ts";
+import { type HeaderList, upstreamRequestHeaders } from "./domain/forwarding.ts";
 import { relay } from "./proxy.ts";
 import { type Upstream, UpstreamFailure } from "./upstream.ts";
 
@@ -136,19 +136,16 @@ function failure(status: number, title: string, detail: string, instance: string
   );
 }
 
-function jsonHeaders(c: Context<AppEnv>, deps: PublicDeps, withBody: boolean): Headers {
+/** The client's headers for a JSON call of the BFF (the body is the gateway's, not the client's). */
+function jsonHeaders(c: Context<AppEnv>, deps: PublicDeps, withBody: boolean): HeaderList {
+  const replaced = ["content-length", "content-type", "accept"];
+  if (!withBody) replaced.push("idempotency-key");
   const headers = upstreamRequestHeaders(
     c.req.raw.headers,
     forwardContext(c, deps.trustForwardedFor),
-  );
-  headers.delete("content-length");
-  if (withBody) {
-    headers.set("content-type", "application/json");
-  } else {
-    headers.delete("content-type");
-    headers.delete("idempotency-key");
-  }
-  headers.set("accept", "application/json");
+  ).filter(([name]) => !replaced.includes(name));
+  if (withBody) headers.push(["content-type", "application/json"]);
+  headers.push(["accept", "application/json"]);
   return headers;
 }
 

@@ -83,7 +83,8 @@ function isConnectError(err: unknown): boolean {
 
 export interface SendInit {
   method: string;
-  headers: Headers;
+  /** Lower-case names when given as pairs. */
+  headers: Headers | [string, string][];
   body?: ReadableStream<Uint8Array> | Uint8Array<ArrayBuffer> | string | null;
 }
 

@@ -19,8 +19,8 @@ const HOP_BY_HOP = new Set([
 export interface ForwardContext {
   requestId: string;
   correlationId: string;
-  /** The caller's W3C trace context; a new trace is started when absent or malformed. */
-  traceparent: string | undefined;
+  /** The W3C trace context of this request (the caller's, or the one the gateway started). */
+  traceparent: string;
   /** The address the request came from; undefined behind `app.request()` in tests. */
   clientIp: string | undefined;
   /** Host and scheme the client used, for `x-forwarded-host` / `x-forwarded-proto`. */
@@ -28,48 +28,52 @@ export interface ForwardContext {
   proto: string;
 }
 
-function withoutHopByHop(source: Headers): Headers {
-  const out = new Headers();
-  const named = (source.get("connection") ?? "").split(",").map((s) => s.trim().toLowerCase());
-  for (const [name, value] of source) {
-    if (HOP_BY_HOP.has(name) || named.includes(name)) continue;
-    out.append(name, value);
-  }
-  return out;
-}
+/** Header name/value pairs, lower-case names: cheaper to build than a Headers object. */
+export type HeaderList = [string, string][];
 
-const TRACEPARENT = /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/;
-
-/** A fresh W3C traceparent (version 00, sampled). */
-export function newTraceparent(
-  random: (bytes: Uint8Array) => Uint8Array = (b) => crypto.getRandomValues(b),
-): string {
-  const hex = (n: number) =>
-    Array.from(random(new Uint8Array(n)), (b) => b.toString(16).padStart(2, "0")).join("");
-  return `00-${hex(16)}-${hex(8)}-01`;
-}
+/** The headers the gateway sets itself on the way up (any the client sent are replaced). */
+const SET_BY_GATEWAY = new Set([
+  "host",
+  "accept-encoding",
+  "x-request-id",
+  "x-correlation-id",
+  "traceparent",
+  "x-forwarded-for",
+  "x-forwarded-host",
+  "x-forwarded-proto",
+]);
 
 /** Headers for the upstream request. */
-export function upstreamRequestHeaders(incoming: Headers, ctx: ForwardContext): Headers {
-  const headers = withoutHopByHop(incoming);
-  headers.delete("host");
-  // Bodies cross as they are; no decompression and re-compression in between.
-  headers.set("accept-encoding", "identity");
-  headers.set("x-request-id", ctx.requestId);
-  headers.set("x-correlation-id", ctx.correlationId);
-  const trace = ctx.traceparent?.trim().toLowerCase();
-  headers.set("traceparent", trace && TRACEPARENT.test(trace) ? trace : newTraceparent());
-  if (ctx.clientIp) {
-    const prior = incoming.get("x-forwarded-for");
-    headers.set("x-forwarded-for", prior ? `${prior}, ${ctx.clientIp}` : ctx.clientIp);
+export function upstreamRequestHeaders(incoming: Headers, ctx: ForwardContext): HeaderList {
+  const named = incoming.get("connection")?.toLowerCase().split(",").map((s) => s.trim()) ?? [];
+  const out: HeaderList = [];
+  let forwardedFor: string | undefined;
+  for (const [name, value] of incoming) {
+    if (name === "x-forwarded-for") forwardedFor = value;
+    if (HOP_BY_HOP.has(name) || SET_BY_GATEWAY.has(name) || named.includes(name)) continue;
+    out.push([name, value]);
   }
-  headers.set("x-forwarded-host", ctx.host);
-  headers.set("x-forwarded-proto", ctx.proto);
-  return headers;
+  // Bodies cross as they are; no decompression and re-compression in between.
+  out.push(["accept-encoding", "identity"]);
+  out.push(["x-request-id", ctx.requestId]);
+  out.push(["x-correlation-id", ctx.correlationId]);
+  out.push(["traceparent", ctx.traceparent]);
+  if (ctx.clientIp) {
+    out.push([
+      "x-forwarded-for",
+      forwardedFor ? `${forwardedFor}, ${ctx.clientIp}` : ctx.clientIp,
+    ]);
+  } else if (forwardedFor) {
+    out.push(["x-forwarded-for", forwardedFor]);
+  }
+  out.push(["x-forwarded-host", ctx.host]);
+  out.push(["x-forwarded-proto", ctx.proto]);
+  return out;
 }
 
 /** Removes hop-by-hop headers (and those `connection` names) from a response's headers. */
 export function stripHopByHop(headers: Headers): void {
-  const named = (headers.get("connection") ?? "").split(",").map((s) => s.trim().toLowerCase());
-  for (const name of [...HOP_BY_HOP, ...named]) if (name) headers.delete(name);
+  const named = headers.get("connection")?.split(",").map((s) => s.trim().toLowerCase()) ?? [];
+  for (const name of HOP_BY_HOP) if (headers.has(name)) headers.delete(name);
+  for (const name of named) if (name) headers.delete(name);
 }
