@@ -91,8 +91,11 @@ function requestContext(logger: Logger): MiddlewareHandler<AppEnv> {
     c.set("correlationId", correlationId);
     c.set("traceparent", validTraceparent(c.req.header("traceparent")) ?? newTraceparent());
     c.set("logger", logger.child({ request_id: requestId, correlation_id: correlationId }));
-    await next();
     c.header("x-request-id", requestId);
+    await next();
+    // Responses made through `c` carry it already. Setting a header on a finished response
+    // makes Hono copy it (its body becomes a stream), so only the others get it here.
+    if (c.res.headers.get("x-request-id") !== requestId) c.header("x-request-id", requestId);
   };
 }
 
