@@ -230,12 +230,23 @@ async function main() {
     );
     await new Promise((r) => setTimeout(r, 2_000));
     const rssFull = await rssOf(service.pid);
+    const metricsText = await (await fetch(`${url}/metrics`)).text();
+    const metric = (name: string) =>
+      Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, "m").exec(metricsText)?.[1] ?? NaN);
+    log(`load average after: ${await loadAverage()}`);
     log(
       `\nmemory: orders process RSS ${mb(rssEmpty)} MB empty, ${
         mb(rssFull)
       } MB with ${mirror} cached orders in the mirror (${
         ((rssFull - rssEmpty) / mirror).toFixed(0)
       } bytes/order)`,
+    );
+    log(
+      `  order JSON in the mirror ${mb(metric("orders_cache_mirror_bytes"))} MB; V8 heap used ${
+        mb(metric("nodejs_heap_size_used_bytes"))
+      } MB of ${mb(metric("nodejs_heap_size_total_bytes"))} MB; external ${
+        mb(metric("nodejs_external_memory_bytes"))
+      } MB`,
     );
   } finally {
     for (const fn of cleanup.reverse()) await Promise.resolve(fn()).catch(() => {});

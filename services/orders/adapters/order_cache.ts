@@ -30,6 +30,7 @@ export class OrderCache {
   readonly #max: number;
   readonly #log: Logger;
   readonly #mirror = new Map<string, Uint8Array>();
+  #bytes = 0;
   #warm = false;
   /** Something was left out of the mirror: a miss there says nothing about KV. */
   #truncated = false;
@@ -44,15 +45,17 @@ export class OrderCache {
     this.#putTimeoutMs = options.putTimeoutMs ?? 10_000;
     this.#max = options.maxEntries;
     this.#log = options.logger.child({ component: "order-cache" });
-    const gauge = options.metrics?.gauge(
+    const entries = options.metrics?.gauge(
       "orders_cache_mirror_entries",
       "Orders held in this replica's in-process mirror",
     );
-    if (gauge) {
-      const mirror = this.#mirror;
-      // prom-client reads the size at scrape time.
-      Object.assign(gauge, { collect: () => gauge.set(mirror.size) });
-    }
+    const bytes = options.metrics?.gauge(
+      "orders_cache_mirror_bytes",
+      "Bytes of order JSON held in this replica's in-process mirror",
+    );
+    // prom-client reads these at scrape time.
+    if (entries) Object.assign(entries, { collect: () => entries.set(this.#mirror.size) });
+    if (bytes) Object.assign(bytes, { collect: () => bytes.set(this.#bytes) });
   }
 
   /** True once the mirror has caught up with the bucket. */
@@ -174,7 +177,7 @@ export class OrderCache {
     if (this.#stopped) watch.stop();
     for await (const entry of watch) {
       if (entry.operation === "PUT") this.#set(entry.key, entry.value);
-      else this.#mirror.delete(entry.key);
+      else this.#delete(entry.key);
       if (!this.#warm && entry.delta === 0) this.#markWarm();
     }
   }
@@ -188,12 +191,21 @@ export class OrderCache {
   #set(uid: string, value: Uint8Array) {
     // A copy: the message's bytes may be a view into a much larger read buffer.
     const bytes = value.slice();
-    this.#mirror.delete(uid);
+    this.#delete(uid);
     this.#mirror.set(uid, bytes);
+    this.#bytes += bytes.length;
     if (this.#mirror.size > this.#max) {
       const oldest = this.#mirror.keys().next().value;
-      if (oldest !== undefined) this.#mirror.delete(oldest);
+      if (oldest !== undefined) this.#delete(oldest);
       this.#truncated = true;
+    }
+  }
+
+  #delete(uid: string) {
+    const old = this.#mirror.get(uid);
+    if (old) {
+      this.#bytes -= old.length;
+      this.#mirror.delete(uid);
     }
   }
 

@@ -43,6 +43,8 @@ export async function saveOrders(tx: Queryable, batch: StoredOrder[]): Promise<S
       ${tx.array(latest.map((s) => s.seq))}::bigint[]
     ) as u (order_uid, track_number, entry, locale, internal_signature, customer_id,
       delivery_service, shardkey, sm_id, oof_shard, date_created, content_hash, source_seq)
+    -- Row locks in one order across concurrent batches: no deadlocks between workers.
+    order by u.order_uid
     on conflict (order_uid) do update set
       track_number = excluded.track_number, entry = excluded.entry, locale = excluded.locale,
       internal_signature = excluded.internal_signature, customer_id = excluded.customer_id,
