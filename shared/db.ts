@@ -1,5 +1,6 @@
 /** The Postgres client (postgres.js): a pool that reconnects on its own after an outage. */
 import postgres from "postgres";
+import type { Logger } from "./log.ts";
 
 export type Sql = postgres.Sql;
 export type TransactionSql = postgres.TransactionSql;
@@ -36,4 +37,28 @@ export async function postgresReady(sql: Sql, timeoutMs = 1_000): Promise<boolea
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * postgres.js 3.4.9 under Deno can throw from a deferred write after its socket closed (its
+ * `nextWrite` runs from setImmediate once the socket was set to null) as an uncaught
+ * TypeError, which would end the process when Postgres goes away. The query in flight has
+ * already failed with CONNECTION_CLOSED and the pool reconnects by itself, so this one error
+ * is logged and absorbed; every other uncaught error still ends the process.
+ */
+export function isPostgresSocketRace(error: unknown): boolean {
+  return error instanceof TypeError &&
+    error.message.includes("reading 'write'") &&
+    (error.stack ?? "").includes("postgres");
+}
+
+let socketRaceGuarded = false;
+export function survivePostgresSocketRace(logger: Logger): void {
+  if (socketRaceGuarded) return; // one listener per process
+  socketRaceGuarded = true;
+  globalThis.addEventListener("error", (event) => {
+    if (!isPostgresSocketRace(event.error)) return;
+    event.preventDefault();
+    logger.warn("postgres client wrote to a closed socket; ignored (the pool reconnects)");
+  });
 }

@@ -76,11 +76,17 @@ export class OutboxRelay {
   readonly #js: JetStreamClient;
   #running = false;
   #wake: (() => void) | undefined;
+  /** Set by a notification; a notification that arrives during a pass triggers another. */
+  #notified = false;
   #loop: Promise<void> | undefined;
   #unlisten: (() => Promise<void>) | undefined;
 
   constructor(options: RelayOptions) {
-    this.#o = { batchSize: 500, pollMs: 1_000, ...options };
+    this.#o = {
+      ...options,
+      batchSize: options.batchSize ?? 500,
+      pollMs: options.pollMs ?? 1_000,
+    };
     this.#js = jetstream(options.nc, { timeout: 5_000 });
   }
 
@@ -120,7 +126,10 @@ export class OutboxRelay {
   async start(): Promise<void> {
     if (this.#running) return;
     this.#running = true;
-    const listener = await this.#o.sql.listen(OUTBOX_CHANNEL, () => this.#wake?.())
+    const listener = await this.#o.sql.listen(OUTBOX_CHANNEL, () => {
+      this.#notified = true;
+      this.#wake?.();
+    })
       .catch((err) => {
         this.#o.logger.warn("outbox LISTEN failed; polling only", { error: String(err) });
         return undefined;
@@ -145,6 +154,7 @@ export class OutboxRelay {
     this.#stopAbort = stopSignal;
     while (this.#running) {
       let published = 0;
+      this.#notified = false;
       try {
         published = await policy.execute(() => this.publishBatch(), stopSignal.signal);
       } catch (err) {
@@ -152,7 +162,7 @@ export class OutboxRelay {
         logger.error("outbox relay stopped retrying", { error: String(err) });
       }
       metrics?.outboxPublished.inc(published);
-      if (published >= batchSize) continue;
+      if (published >= batchSize || this.#notified) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, pollMs);
         function done() {

@@ -131,3 +131,31 @@ integration("several relays at once publish every event once, in order per aggre
     assert.deepEqual(ns, [...ns].sort((x, y) => x - y), `aggregate ${agg} stays in order`);
   }
 });
+
+integration(
+  "an event committed while the relay is mid-pass is published at once, not at the next poll",
+  async () => {
+    await using env = await testEnv();
+    await env.provision(testCatalog);
+    await env.migrate();
+    const sql = env.sql();
+    const nc = await env.connect();
+    let injected = false;
+    const relay = new OutboxRelay({
+      sql,
+      nc,
+      logger: silentLogger,
+      pollMs: 60_000, // polling cannot rescue it within this test
+      afterPublish: async () => {
+        if (injected) return;
+        injected = true;
+        // Another service request commits its event (and notifies) while this pass runs.
+        await env.sql(1).begin((tx) => enqueue(tx, testCatalog, event(2)));
+      },
+    });
+    await relay.start();
+    env.defer(() => relay.stop());
+    await sql.begin((tx) => enqueue(tx, testCatalog, event(1)));
+    await eventually("both published", async () => (await streamEvents(nc)).length === 2, 5_000);
+  },
+);

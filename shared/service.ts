@@ -10,7 +10,7 @@ import { type KV, Kvm } from "@nats-io/kv";
 import { type ObjectStore, Objm } from "@nats-io/obj";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Catalog } from "./catalog.ts";
-import { connectPostgres, postgresReady, type Sql } from "./db.ts";
+import { connectPostgres, postgresReady, type Sql, survivePostgresSocketRace } from "./db.ts";
 import { dispositionOf } from "./disposition.ts";
 import { errorMessage } from "./errors.ts";
 import type { AppEnv, ReadinessCheck } from "./http.ts";
@@ -34,6 +34,8 @@ export interface BootstrapOptions {
   shutdownTimeoutMs?: number;
   /** Runs the outbox relay (services that emit events). */
   relay?: boolean;
+  /** The relay's polling fallback, when a notification is lost; 1 s by default. */
+  relayPollMs?: number;
   /** Inbox rows older than this are pruned (redeliveries happen within minutes). */
   inboxRetentionDays?: number;
   poolSize?: number;
@@ -97,7 +99,13 @@ export async function bootstrap(options: BootstrapOptions): Promise<Runtime> {
     lifecycle.defer("inbox pruning", () => clearInterval(prune));
     readiness.postgres = () => postgresReady(sql);
     if (options.relay) {
-      const relay = new OutboxRelay({ sql, nc: nats.nc, logger, metrics });
+      const relay = new OutboxRelay({
+        sql,
+        nc: nats.nc,
+        logger,
+        metrics,
+        pollMs: options.relayPollMs,
+      });
       await relay.start();
       lifecycle.defer("outbox relay", () => relay.stop());
       metrics.setOutboxPendingSource(() => relay.pending());
