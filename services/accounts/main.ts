@@ -12,6 +12,7 @@ import {
 } from "../../shared/mod.ts";
 import { ACCOUNTS_TRANSFERS_CONSUMER } from "../../shared/fleet/accounts.ts";
 import { TRANSACTIONS_STREAM, type TransferSubmitted } from "../../shared/fleet/transactions.ts";
+import { survivePostgresSocketRace } from "./adapters/postgres_socket_race.ts";
 import { createApp } from "./app.ts";
 import { applyTransfersHandler } from "./handlers/apply_transfers.ts";
 
@@ -35,6 +36,7 @@ const runtime = await bootstrap({
   shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
   poolSize: config.DB_POOL_SIZE,
 });
+survivePostgresSocketRace(runtime.logger);
 // The relay runs here rather than through `bootstrap({ relay: true })` to poll more often: a
 // notification that arrives while a pass is running is not remembered, and the next poll
 // picks the row up, so the poll interval bounds that delay (1 s by default).

@@ -15,6 +15,7 @@ import {
   TRANSACTIONS_OUTCOMES_CONSUMER,
   TRANSACTIONS_STREAM,
 } from "../../shared/fleet/transactions.ts";
+import { survivePostgresSocketRace } from "../accounts/adapters/postgres_socket_race.ts";
 import { createApp } from "./app.ts";
 import { recordOutcomesHandler } from "./handlers/record_outcome.ts";
 
@@ -38,6 +39,7 @@ const runtime = await bootstrap({
   shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
   poolSize: config.DB_POOL_SIZE,
 });
+survivePostgresSocketRace(runtime.logger);
 // The relay runs here rather than through `bootstrap({ relay: true })` to poll more often: a
 // notification that arrives while a pass is running is not remembered, and the next poll
 // picks the row up, so the poll interval bounds that delay (1 s by default).
