@@ -35,6 +35,8 @@ class Connection {
   start = 0;
   end = 0;
   closed = false;
+  /** When it went back to the pool (performance.now()). */
+  idleSince = 0;
 
   constructor(conn: Deno.TcpConn) {
     this.conn = conn;
@@ -159,20 +161,26 @@ export class Http1Pool {
   readonly #host: string;
   readonly #idle: Connection[] = [];
   readonly #maxIdle: number;
+  readonly #idleTimeoutMs: number;
 
-  constructor(origin: string, options: { maxIdle?: number } = {}) {
+  /**
+   * `idleTimeoutMs`: a connection idle for longer is not reused; below the keep-alive timeouts
+   * servers commonly use (Node's is 5 s), so a request rarely meets one the server closed.
+   */
+  constructor(origin: string, options: { maxIdle?: number; idleTimeoutMs?: number } = {}) {
     const url = new URL(origin);
     if (url.protocol !== "http:") throw new TypeError(`Http1Pool speaks http only, got ${origin}`);
     this.#hostname = url.hostname.replace(/^\[|\]$/g, "");
     this.#port = Number(url.port || 80);
     this.#host = url.host;
     this.#maxIdle = options.maxIdle ?? 256;
+    this.#idleTimeoutMs = options.idleTimeoutMs ?? 4_000;
   }
 
   async request(req: Http1Request): Promise<Response> {
     const replayable = !(req.body instanceof ReadableStream);
     for (let attempt = 0;; attempt++) {
-      const reused = this.#idle.pop();
+      const reused = this.#reusable();
       const conn = reused ?? await this.#connect();
       try {
         return await this.#exchange(conn, req);
@@ -210,9 +218,22 @@ export class Http1Pool {
     }
   }
 
+  #reusable(): Connection | undefined {
+    const now = performance.now();
+    for (let conn = this.#idle.pop(); conn; conn = this.#idle.pop()) {
+      if (now - conn.idleSince < this.#idleTimeoutMs) return conn;
+      conn.close();
+    }
+    return undefined;
+  }
+
   #release(conn: Connection): void {
-    if (conn.closed || conn.buffered > 0 || this.#idle.length >= this.#maxIdle) conn.close();
-    else this.#idle.push(conn);
+    if (conn.closed || conn.buffered > 0 || this.#idle.length >= this.#maxIdle) {
+      conn.close();
+      return;
+    }
+    conn.idleSince = performance.now();
+    this.#idle.push(conn);
   }
 
   async #exchange(conn: Connection, req: Http1Request): Promise<Response> {

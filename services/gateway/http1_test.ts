@@ -191,3 +191,23 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "a connection idle for longer than idleTimeoutMs is not reused",
+  sanitizeResources: false,
+  async fn() {
+    const { url, server } = serve((_req, info) =>
+      new Response(String((info.remoteAddr as Deno.NetAddr).port))
+    );
+    const pool = new Http1Pool(url, { idleTimeoutMs: 100 });
+    try {
+      const first = await (await pool.request(get("/"))).text();
+      assert.equal(await (await pool.request(get("/"))).text(), first, "reused while fresh");
+      await new Promise((r) => setTimeout(r, 150));
+      assert.notEqual(await (await pool.request(get("/"))).text(), first, "a new one after");
+    } finally {
+      pool.close();
+      await server.shutdown();
+    }
+  },
+});
