@@ -1,6 +1,7 @@
 /** Composition root of the auditlog service (port 8083). */
 import { bootstrap, IDEMPOTENCY_BUCKET, serve } from "../../shared/mod.ts";
 import { AUDIT_EXPORTS_BUCKET } from "../../shared/fleet/audit.ts";
+import { survivePostgresSocketRace } from "../../shared/db.ts";
 import { createApp } from "./app.ts";
 import { auditlogCatalog } from "./catalog.ts";
 import { loadAuditlogConfig, SERVICE } from "./config.ts";
@@ -17,22 +18,9 @@ const runtime = await bootstrap({
   shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
 });
 
-// postgres.js on Deno: when Postgres goes away, a write it had scheduled with setImmediate can
-// still run after the socket was dropped and throw outside any promise, which would end the
-// process. The connection itself is already closed and reconnects, so this one error is
-// logged instead of taken as fatal. Anything else stays fatal.
-globalThis.addEventListener("error", (event) => {
-  const err = event.error;
-  const closedSocketWrite = err instanceof TypeError &&
-    err.message === "Cannot read properties of null (reading 'write')" &&
-    (err.stack ?? "").includes("postgres");
-  if (closedSocketWrite) {
-    event.preventDefault();
-    runtime.logger.warn("postgres client wrote to a closed socket; the connection reconnects", {
-      error: err.message,
-    });
-  }
-});
+// postgres.js on Deno can throw from a write scheduled before Postgres went away; the backbone's
+// guard absorbs that one error (bootstrap does not install it yet).
+survivePostgresSocketRace(runtime.logger);
 
 const exportsBucket = () => runtime.objects(AUDIT_EXPORTS_BUCKET);
 const worker = new ExportWorker({
