@@ -230,3 +230,45 @@ integration(
     );
   },
 );
+
+integration(
+  "editing a running mailing changes what is not yet sent; deleting it stops the rest",
+  async () => {
+    await using env = await testEnv();
+    const sim = startProviderSim({ port: 0, controls: { latency_ms: 50 } });
+    env.defer(() => sim.stop());
+    const mailer = await startTestMailer(env, {
+      providerUrl: sim.url,
+      env: { SENDER_CONCURRENCY: "2" },
+    });
+    const sql = env.sql();
+    await seedClients(sql, 150);
+    const mailing = await postJson<Mailing>(`${mailer.url}/api/v1/mailings`, {
+      start_at: iso(Date.now() - 1_000),
+      end_at: iso(Date.now() + 120_000),
+      text: "first",
+      filter: { operator_codes: ["900"] },
+    });
+    await eventually("some sent", () => sim.stats().delivered >= 10);
+    await postJson(`${mailer.url}/api/v1/mailings/${mailing.id}`, { text: "second" }, "PATCH");
+    const editedAt = sim.records().length;
+    await eventually("more sent", () => sim.stats().delivered >= editedAt + 15);
+    const res = await fetch(`${mailer.url}/api/v1/mailings/${mailing.id}`, { method: "DELETE" });
+    assert.equal(res.status, 204);
+    const deletedAt = sim.records().length;
+    await new Promise((r) => setTimeout(r, 700));
+
+    const texts = sim.records().map((r) => r.text);
+    // Calls already under way when the change landed (at most one per sender) keep the old text.
+    assert.ok(texts.slice(editedAt + 2).every((t) => t === "second"), "new text after the edit");
+    assert.equal(texts.slice(0, editedAt).every((t) => t === "first"), true);
+    assert.ok(sim.records().length <= deletedAt + 2, "nothing new after the delete");
+    const counts = await statusCounts(sql, mailing.id);
+    assert.equal(counts.sent, sim.stats().delivered);
+    assert.equal((counts.sent ?? 0) + (counts.expired ?? 0), 150);
+    const [row] = await sql<{ last_error: string }[]>`
+      select last_error from messages where mailing_id = ${mailing.id} and status = 'expired'
+      limit 1`;
+    assert.equal(row.last_error, "the mailing was deleted");
+  },
+);
