@@ -14,9 +14,11 @@ export interface StoredOrder {
 /**
  * Writes new orders and replaces changed ones, in the caller's transaction. An order whose
  * content is unchanged, or that is older than the stored version, is left alone. Returns the
- * versions that were written. Each table is
- * written by one statement with one array per column (`unnest`): the same statement text for
- * any batch size, so it is prepared once and planned cheaply.
+ * versions that were written.
+ *
+ * The batch travels as one JSON array made of the orders' wire JSON (already validated and
+ * serialized), and Postgres takes it apart: no per-field serialization in JavaScript, and the
+ * same statement text for any batch size.
  */
 export async function saveOrders(tx: Queryable, batch: StoredOrder[]): Promise<StoredOrder[]> {
   if (batch.length === 0) return [];
@@ -27,24 +29,20 @@ export async function saveOrders(tx: Queryable, batch: StoredOrder[]): Promise<S
     if (!seen || seen.seq < s.seq) byUid.set(s.order.order_uid, s);
   }
   const latest = [...byUid.values()];
-  const os = latest.map((s) => s.order);
-  const col = <T>(pick: (o: Order) => T) => tx.array(os.map(pick) as never[]);
   const written = await tx<{ order_uid: string; inserted: boolean }[]>`
     insert into orders (order_uid, track_number, entry, locale, internal_signature, customer_id,
       delivery_service, shardkey, sm_id, oof_shard, date_created, content_hash, source_seq,
       created_at)
-    select u.*, u.date_created::timestamptz from unnest(
-      ${col((o) => o.order_uid)}::text[], ${col((o) => o.track_number)}::text[],
-      ${col((o) => o.entry)}::text[], ${col((o) => o.locale)}::text[],
-      ${col((o) => o.internal_signature)}::text[], ${col((o) => o.customer_id)}::text[],
-      ${col((o) => o.delivery_service)}::text[], ${col((o) => o.shardkey)}::text[],
-      ${col((o) => o.sm_id)}::bigint[], ${col((o) => o.oof_shard)}::text[],
-      ${col((o) => o.date_created)}::text[], ${tx.array(latest.map((s) => s.hash))}::text[],
-      ${tx.array(latest.map((s) => s.seq))}::bigint[]
-    ) as u (order_uid, track_number, entry, locale, internal_signature, customer_id,
-      delivery_service, shardkey, sm_id, oof_shard, date_created, content_hash, source_seq)
+    select o->>'order_uid', o->>'track_number', o->>'entry', o->>'locale',
+      o->>'internal_signature', o->>'customer_id', o->>'delivery_service', o->>'shardkey',
+      (o->>'sm_id')::bigint, o->>'oof_shard', o->>'date_created', v.hash, v.seq,
+      (o->>'date_created')::timestamptz
+    from jsonb_array_elements(${jsonArray(latest)}::text::jsonb) with ordinality as e (o, n)
+    join unnest(${tx.array(latest.map((s) => s.hash))}::text[],
+      ${tx.array(latest.map((s) => s.seq))}::bigint[]) with ordinality as v (hash, seq, n)
+      on v.n = e.n
     -- Row locks in one order across concurrent batches: no deadlocks between workers.
-    order by u.order_uid
+    order by 1
     on conflict (order_uid) do update set
       track_number = excluded.track_number, entry = excluded.entry, locale = excluded.locale,
       internal_signature = excluded.internal_signature, customer_id = excluded.customer_id,
@@ -62,49 +60,36 @@ export async function saveOrders(tx: Queryable, batch: StoredOrder[]): Promise<S
     await tx`delete from items where order_uid = any(${tx.array(replaced)}::text[])`;
   }
   const uids = new Set(written.map((r) => r.order_uid));
-  const orders = os.filter((o) => uids.has(o.order_uid));
-  const arr = <R, T>(rows: R[], pick: (r: R) => T) => tx.array(rows.map(pick) as never[]);
+  const fresh = latest.filter((s) => uids.has(s.order.order_uid));
   await tx`
-    insert into deliveries (order_uid, name, phone, zip, city, address, region, email)
-    select * from unnest(
-      ${arr(orders, (o) => o.order_uid)}::text[], ${arr(orders, (o) => o.delivery.name)}::text[],
-      ${arr(orders, (o) => o.delivery.phone)}::text[], ${
-    arr(orders, (o) => o.delivery.zip)
-  }::text[],
-      ${arr(orders, (o) => o.delivery.city)}::text[],
-      ${arr(orders, (o) => o.delivery.address)}::text[],
-      ${arr(orders, (o) => o.delivery.region)}::text[],
-      ${arr(orders, (o) => o.delivery.email)}::text[])`;
-  await tx`
-    insert into payments (order_uid, transaction, request_id, currency, provider, amount,
-      payment_dt, bank, delivery_cost, goods_total, custom_fee)
-    select * from unnest(
-      ${arr(orders, (o) => o.order_uid)}::text[],
-      ${arr(orders, (o) => o.payment.transaction)}::text[],
-      ${arr(orders, (o) => o.payment.request_id)}::text[],
-      ${arr(orders, (o) => o.payment.currency)}::text[],
-      ${arr(orders, (o) => o.payment.provider)}::text[],
-      ${arr(orders, (o) => o.payment.amount)}::bigint[],
-      ${arr(orders, (o) => o.payment.payment_dt)}::bigint[],
-      ${arr(orders, (o) => o.payment.bank)}::text[],
-      ${arr(orders, (o) => o.payment.delivery_cost)}::bigint[],
-      ${arr(orders, (o) => o.payment.goods_total)}::bigint[],
-      ${arr(orders, (o) => o.payment.custom_fee)}::bigint[])`;
-  const items = orders.flatMap((o) =>
-    o.items.map((item, position) => ({ uid: o.order_uid, position, ...item }))
-  );
-  await tx`
+    with input as (select o from jsonb_array_elements(${jsonArray(fresh)}::text::jsonb) as e (o)),
+    deliveries_in as (
+      insert into deliveries (order_uid, name, phone, zip, city, address, region, email)
+      select o->>'order_uid', d->>'name', d->>'phone', d->>'zip', d->>'city', d->>'address',
+        d->>'region', d->>'email'
+      from input, lateral (select o->'delivery' as d) x
+    ),
+    payments_in as (
+      insert into payments (order_uid, transaction, request_id, currency, provider, amount,
+        payment_dt, bank, delivery_cost, goods_total, custom_fee)
+      select o->>'order_uid', p->>'transaction', p->>'request_id', p->>'currency',
+        p->>'provider', (p->>'amount')::bigint, (p->>'payment_dt')::bigint, p->>'bank',
+        (p->>'delivery_cost')::bigint, (p->>'goods_total')::bigint, (p->>'custom_fee')::bigint
+      from input, lateral (select o->'payment' as p) x
+    )
     insert into items (order_uid, position, chrt_id, track_number, price, rid, name, sale, size,
       total_price, nm_id, brand, status)
-    select * from unnest(
-      ${arr(items, (i) => i.uid)}::text[], ${arr(items, (i) => i.position)}::int[],
-      ${arr(items, (i) => i.chrt_id)}::bigint[], ${arr(items, (i) => i.track_number)}::text[],
-      ${arr(items, (i) => i.price)}::bigint[], ${arr(items, (i) => i.rid)}::text[],
-      ${arr(items, (i) => i.name)}::text[], ${arr(items, (i) => i.sale)}::int[],
-      ${arr(items, (i) => i.size)}::text[], ${arr(items, (i) => i.total_price)}::bigint[],
-      ${arr(items, (i) => i.nm_id)}::bigint[], ${arr(items, (i) => i.brand)}::text[],
-      ${arr(items, (i) => i.status)}::int[])`;
-  return latest.filter((s) => uids.has(s.order.order_uid));
+    select o->>'order_uid', (i.n - 1)::int, (it->>'chrt_id')::bigint, it->>'track_number',
+      (it->>'price')::bigint, it->>'rid', it->>'name', (it->>'sale')::int, it->>'size',
+      (it->>'total_price')::bigint, (it->>'nm_id')::bigint, it->>'brand', (it->>'status')::int
+    from input, jsonb_array_elements(o->'items') with ordinality as i (it, n)`;
+  return fresh;
+}
+
+/** The orders' wire JSON as one JSON array, without serializing them again (sent as text: a
+ * jsonb parameter would be JSON-encoded once more by the client). */
+function jsonArray(orders: StoredOrder[]): string {
+  return `[${orders.map((s) => s.json).join(",")}]`;
 }
 
 type Row = Record<string, unknown>;
