@@ -1,11 +1,11 @@
 /** Postgres adapter of the audit log: chained appends, queries, the chain walk. */
 import type { Queryable, Sql, TransactionSql } from "../../../shared/mod.ts";
 import {
+  canonicalRecord,
   type ChainBreak,
   type ChainedRecord,
+  chainLinks,
   ChainVerifier,
-  link,
-  prepare,
 } from "../domain/chain.ts";
 import type { AuditFilters, Cursor } from "../domain/query.ts";
 import type { AuditRecord } from "../domain/record.ts";
@@ -74,35 +74,44 @@ export function toView(r: Row): AuditLogView {
 
 /**
  * Appends records at the end of the chain in one multi-row insert. The head row is locked for
- * the rest of the transaction, so replicas append in turn and the chain stays linear.
+ * the rest of the transaction, so replicas append in turn and the chain stays linear. Only
+ * the hashing and the insert happen under the lock: canonical texts and row JSON are built
+ * before it.
  */
 export async function appendRecords(
   tx: TransactionSql,
   records: AuditRecord[],
 ): Promise<{ first: number; last: number }> {
-  const prepared = prepare(records); // the costly part, before the lock
+  const prepared = records.map((r) => ({
+    canonical: canonicalRecord(r),
+    // The row without seq and hashes; they are spliced in front once the head is known.
+    body: JSON.stringify({
+      event_id: r.event_id,
+      occurred_at: r.occurred_at,
+      actor_type: r.actor.type,
+      actor_id: r.actor.id,
+      actor_ip: r.actor.ip,
+      actor_user_agent: r.actor.user_agent,
+      action: r.action,
+      target_type: r.target.type,
+      target_id: r.target.id,
+      service: r.service,
+      correlation_id: r.correlation_id,
+      causation_id: r.causation_id,
+      changes: r.changes,
+      metadata: r.metadata,
+    }).slice(1),
+  }));
   const [head] = await tx<{ seq: string; hash: string }[]>`
     select seq, hash from audit_chain_head for update`;
-  const rows = link({ seq: Number(head.seq), hash: head.hash }, prepared).map((r) => ({
-    seq: r.seq,
-    event_id: r.event_id,
-    occurred_at: r.occurred_at,
-    actor_type: r.actor.type,
-    actor_id: r.actor.id,
-    actor_ip: r.actor.ip,
-    actor_user_agent: r.actor.user_agent,
-    action: r.action,
-    target_type: r.target.type,
-    target_id: r.target.id,
-    service: r.service,
-    correlation_id: r.correlation_id,
-    causation_id: r.causation_id,
-    changes: r.changes,
-    metadata: r.metadata,
-    prev_hash: r.prev_hash,
-    hash: r.hash,
-  }));
-  const last = rows[rows.length - 1];
+  const links = chainLinks(
+    { seq: Number(head.seq), hash: head.hash },
+    prepared.map((p) => p.canonical),
+  );
+  const rows = links.map((l, i) =>
+    `{"seq":${l.seq},"prev_hash":"${l.prev_hash}","hash":"${l.hash}",${prepared[i].body}`
+  );
+  const last = links[links.length - 1];
   // One statement, one parameter for the whole batch: cheaper to bind and parse than
   // thousands of parameters, and the head moves in the same round trip.
   const moved = await tx`
@@ -113,8 +122,8 @@ export async function appendRecords(
       select seq, event_id, occurred_at, actor_type, actor_id, actor_ip, actor_user_agent, action,
         target_type, target_id, service, correlation_id, causation_id, changes, metadata,
         prev_hash, hash
-      from json_to_recordset(${JSON.stringify(rows)}::text::json) as r(seq bigint, event_id text,
-        occurred_at timestamptz, actor_type text, actor_id text, actor_ip text,
+      from json_to_recordset(${`[${rows.join(",")}]`}::text::json) as r(seq bigint,
+        event_id text, occurred_at timestamptz, actor_type text, actor_id text, actor_ip text,
         actor_user_agent text, action text, target_type text, target_id text, service text,
         correlation_id text, causation_id text, changes jsonb, metadata jsonb, prev_hash text,
         hash text)
@@ -122,9 +131,9 @@ export async function appendRecords(
     update audit_chain_head set seq = ${last.seq}, hash = ${last.hash}
     where (select count(*) from inserted) = ${rows.length}`;
   if (moved.count !== 1) {
-    throw new Error(`Cannot append ${rows.length} audit rows: the head did not move`);
+    throw new Error(`Cannot append ${rows.length} audit rows: the chain head did not move`);
   }
-  return { first: rows[0].seq, last: last.seq };
+  return { first: links[0].seq, last: last.seq };
 }
 
 function conditions(sql: Queryable, f: AuditFilters) {

@@ -28,10 +28,11 @@ export function canonicalRecord(r: AuditRecord): string {
 }
 
 export function chainHash(prevHash: string, r: AuditRecord): string {
-  return hashLink(prevHash, canonicalRecord(r));
+  return nextHash(prevHash, canonicalRecord(r));
 }
 
-function hashLink(prevHash: string, canonical: string): string {
+/** sha256(prev_hash || canonical), hex. */
+export function nextHash(prevHash: string, canonical: string): string {
   return createHash("sha256").update(prevHash).update(canonical).digest("hex");
 }
 
@@ -41,28 +42,21 @@ export interface ChainedRecord extends AuditRecord {
   hash: string;
 }
 
-/** A record with its canonical text, computed before the chain head is locked. */
-export interface PreparedRecord {
-  record: AuditRecord;
-  canonical: string;
+export interface Link {
+  seq: number;
+  prev_hash: string;
+  hash: string;
 }
 
-export function prepare(records: AuditRecord[]): PreparedRecord[] {
-  return records.map((record) => ({ record, canonical: canonicalRecord(record) }));
-}
-
-/** Appends records after a head, in order. */
-export function link(
-  head: { seq: number; hash: string },
-  records: PreparedRecord[],
-): ChainedRecord[] {
+/** The links of records (given by their canonical texts) appended after a head, in order. */
+export function chainLinks(head: { seq: number; hash: string }, canonicals: string[]): Link[] {
   let seq = head.seq;
   let prev = head.hash;
-  return records.map(({ record, canonical }) => {
-    const hash = hashLink(prev, canonical);
-    const row = { ...record, seq: ++seq, prev_hash: prev, hash };
+  return canonicals.map((canonical) => {
+    const hash = nextHash(prev, canonical);
+    const link = { seq: ++seq, prev_hash: prev, hash };
     prev = hash;
-    return row;
+    return link;
   });
 }
 

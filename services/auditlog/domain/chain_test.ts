@@ -1,11 +1,18 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { canonicalJson } from "./canonical.ts";
-import { chainHash, ChainVerifier, GENESIS_HASH, link as linkPrepared, prepare } from "./chain.ts";
+import {
+  canonicalRecord,
+  type ChainedRecord,
+  chainHash,
+  chainLinks,
+  ChainVerifier,
+  GENESIS_HASH,
+} from "./chain.ts";
 import type { AuditRecord } from "./record.ts";
 
-const link = (head: { seq: number; hash: string }, records: AuditRecord[]) =>
-  linkPrepared(head, prepare(records));
+const link = (head: { seq: number; hash: string }, records: AuditRecord[]): ChainedRecord[] =>
+  chainLinks(head, records.map(canonicalRecord)).map((l, i) => ({ ...records[i], ...l }));
 
 const record = (n: number): AuditRecord => ({
   event_id: `e-${n}`,
