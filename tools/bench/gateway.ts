@@ -7,7 +7,8 @@
  *     this is the issue's "through the gateway vs direct to the service" (target ratio ≥ 0.6);
  *  2. stub: a stub upstream on the services' HTTP stack (`createHttpApp`) that answers the same
  *     page from memory: the worst case, where the gateway's own work is all there is to compare.
- * It prints requests/s, latency and the ratio gateway / direct for each. All on 127.0.0.1.
+ * It prints requests/s, latency and the ratio gateway / direct for each, and the gateway
+ * process's CPU time per proxied request. All on 127.0.0.1.
  */
 import { jetstream } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport";
@@ -50,6 +51,7 @@ function serveUpstream(port: number): void {
 }
 
 interface Load {
+  requests: number;
   rps: number;
   p50Ms: number;
   p99Ms: number;
@@ -77,6 +79,7 @@ async function wrk(url: string, seconds: number, connections: number): Promise<L
   }).output();
   const out = new TextDecoder().decode(stdout);
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN);
   const pct = (p: string) => {
     const m = new RegExp(`\\s${p}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
     return m ? toMs(m[1], m[2]) : NaN;
@@ -84,7 +87,7 @@ async function wrk(url: string, seconds: number, connections: number): Promise<L
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
   const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   const socketErrors = socket ? socket.slice(1).reduce((a, b) => a + Number(b), 0) : 0;
-  return { rps, p50Ms: pct("50"), p99Ms: pct("99"), errors: non2xx + socketErrors };
+  return { requests, rps, p50Ms: pct("50"), p99Ms: pct("99"), errors: non2xx + socketErrors };
 }
 
 /** Fallback load: `connections` keep-alive loops in this process, for `seconds`. */
@@ -104,7 +107,13 @@ async function loop(url: string, seconds: number, connections: number): Promise<
   latencies.sort((a, b) => a - b);
   const at = (q: number) =>
     latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
-  return { rps: latencies.length / seconds, p50Ms: at(0.5), p99Ms: at(0.99), errors };
+  return {
+    requests: latencies.length,
+    rps: latencies.length / seconds,
+    p50Ms: at(0.5),
+    p99Ms: at(0.99),
+    errors,
+  };
 }
 
 async function waitFor(url: string): Promise<void> {
@@ -156,8 +165,28 @@ function startGateway(upstreamUrl: string): { url: string; child: Deno.ChildProc
   return { url: `http://127.0.0.1:${port}`, child };
 }
 
-/** Loads `direct` and `through` alternately; prints and returns the mean ratio. */
-async function compare(label: string, direct: string, through: string): Promise<number> {
+/** CPU seconds a process has used so far (Linux /proc; undefined elsewhere). */
+async function cpuSeconds(pid: number): Promise<number | undefined> {
+  try {
+    const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in USER_HZ ticks
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Loads `direct` and `through` alternately; prints and returns the mean ratio. It also prints
+ * the gateway process's CPU time per proxied request, a figure that other load on the machine
+ * changes far less than requests/s.
+ */
+async function compare(
+  label: string,
+  direct: string,
+  through: string,
+  gatewayPid: number,
+): Promise<number> {
   const useWrk = await haveWrk();
   const load = useWrk ? wrk : loop;
   await load(direct, 1, connections); // warm-up, not counted
@@ -167,9 +196,13 @@ async function compare(label: string, direct: string, through: string): Promise<
     `${l.rps.toFixed(0)} req/s, p50 ${l.p50Ms.toFixed(2)} ms, p99 ${
       l.p99Ms.toFixed(2)
     } ms, errors ${l.errors}`;
+  let gatewayCpu = 0;
   for (let round = 1; round <= 2; round++) {
     const d = await load(direct, seconds, connections);
+    const before = await cpuSeconds(gatewayPid);
     const g = await load(through, seconds, connections);
+    const after = await cpuSeconds(gatewayPid);
+    gatewayCpu += before === undefined || after === undefined ? NaN : after - before;
     runs.push({ direct: d, gateway: g });
     console.log(`[${label}] round ${round}: direct   ${fmt(d)}`);
     console.log(`[${label}] round ${round}: gateway  ${fmt(g)}`);
@@ -183,6 +216,13 @@ async function compare(label: string, direct: string, through: string): Promise<
       gatewayRps.toFixed(0)
     } req/s, ratio ${ratio.toFixed(2)}`,
   );
+  const proxied = runs.reduce((n, r) => n + r.gateway.requests, 0);
+  if (Number.isFinite(gatewayCpu) && proxied > 0) {
+    console.log(
+      `[${label}] gateway process CPU: ${(gatewayCpu * 1e6 / proxied).toFixed(0)} µs per ` +
+        `proxied request (${(gatewayCpu / (2 * seconds) * 100).toFixed(0)}% of one core)`,
+    );
+  }
   return ratio;
 }
 
@@ -243,7 +283,7 @@ async function serviceScenario(): Promise<number | undefined> {
     const gateway = startGateway(service);
     children.push(gateway.child);
     await waitFor(`${gateway.url}${PAGE}`);
-    return await compare("service", service + PAGE, gateway.url + PAGE);
+    return await compare("service", service + PAGE, gateway.url + PAGE, gateway.child.pid);
   } catch (err) {
     console.log(`[service] skipped: ${err instanceof Error ? err.message : err}`);
     return undefined;
@@ -263,7 +303,7 @@ async function stubScenario(): Promise<number> {
   try {
     await waitFor(stub + PAGE);
     await waitFor(gateway.url + PAGE);
-    return await compare("stub", stub + PAGE, gateway.url + PAGE);
+    return await compare("stub", stub + PAGE, gateway.url + PAGE, gateway.child.pid);
   } finally {
     await stop([gateway.child, upstream]);
   }
