@@ -202,6 +202,17 @@ export function startConsumer<T = unknown>(options: ConsumerOptions<T>): Running
   // A dependency that is down: try again in place, without spending deliveries, until it is
   // back or we are told to stop. The message's ack timer is kept alive meanwhile.
   async function withHold<R>(msgs: JsMsg[], work: () => Promise<R>): Promise<R> {
+    // The happy path costs one call; the retry machinery is built only once a dependency fails.
+    try {
+      return await work();
+    } catch (err) {
+      if (dispositionOf(err) !== "hold" || stopping.signal.aborted) throw err;
+      count("held", msgs.length);
+      log.warn("dependency unavailable; holding messages and retrying", {
+        messages: msgs.length,
+        error: errorMessage(err),
+      });
+    }
     const holdPolicy = retry(handleWhen((err) => dispositionOf(err) === "hold"), {
       maxAttempts: Number.MAX_SAFE_INTEGER,
       backoff: new ExponentialBackoff({ initialDelay: 200, maxDelay: 5_000 }),

@@ -39,6 +39,8 @@ export interface BootstrapOptions {
   /** Inbox rows older than this are pruned (redeliveries happen within minutes). */
   inboxRetentionDays?: number;
   poolSize?: number;
+  /** Exit on SIGTERM/SIGINT after a graceful shutdown (off for services run inside a test). */
+  handleSignals?: boolean;
 }
 
 export interface Runtime {
@@ -59,7 +61,7 @@ export async function bootstrap(options: BootstrapOptions): Promise<Runtime> {
   const logger = createLogger({ service: options.service, level: options.logLevel });
   const metrics = createMetrics(options.service);
   const lifecycle = new Lifecycle(logger, options.shutdownTimeoutMs);
-  lifecycle.listen();
+  if (options.handleSignals ?? true) lifecycle.listen();
 
   const nats = await connectNats({ url: options.natsUrl, name: options.service, logger });
   lifecycle.defer("nats", async () => {
