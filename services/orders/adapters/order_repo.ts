@@ -99,8 +99,9 @@ const str = (v: unknown) => String(v);
 /** Loads whole orders by id; the result keeps the ids' order and skips unknown ones. */
 export async function loadOrders(sql: Queryable, uids: string[]): Promise<Order[]> {
   if (uids.length === 0) return [];
-  const [orders, deliveries, payments, items] = await Promise.all([
-    sql<Row[]>`select * from orders where order_uid = any(${uids})`,
+  const orders = await sql<Row[]>`select * from orders where order_uid = any(${uids})`;
+  if (orders.length === 0) return []; // a miss costs one query
+  const [deliveries, payments, items] = await Promise.all([
     sql<Row[]>`select * from deliveries where order_uid = any(${uids})`,
     sql<Row[]>`select * from payments where order_uid = any(${uids})`,
     sql<Row[]>`select * from items where order_uid = any(${uids}) order by order_uid, position`,
