@@ -266,3 +266,31 @@ integration("the rate limit answers 429 with Retry-After, per client IP", async 
   assert.equal(health.status, 200, "health checks are not limited");
   await health.body?.cancel();
 });
+
+integration(
+  "an upstream that drops the connection without answering gives 502 naming it",
+  async () => {
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const accepting = (async () => {
+      for await (const conn of listener) {
+        await conn.read(new Uint8Array(4096)).catch(() => null);
+        conn.close();
+      }
+    })().catch(() => {});
+    await using gateway = startGateway({
+      UPSTREAM_TRANSACTIONS: `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`,
+      UPSTREAM_RETRIES: "0",
+    });
+    try {
+      const res = await fetch(`${gateway.url}/api/v1/transactions/1`);
+      assert.equal(res.status, 502);
+      assert.equal(res.headers.get("content-type"), "application/problem+json");
+      const doc = await res.json();
+      assert.equal(doc.upstream, "transactions");
+      assert.match(doc.detail, /Upstream transactions failed: .*closed the connection/);
+    } finally {
+      listener.close();
+      await accepting;
+    }
+  },
+);

@@ -76,9 +76,10 @@ function isNetworkError(err: unknown): err is TypeError {
   return err instanceof TypeError;
 }
 
+/** No connection could be made (fetch and Http1Pool both say "tcp connect error"). */
 function isConnectError(err: unknown): boolean {
   if (!isNetworkError(err)) return false;
-  return /connect|connection refused/i.test(`${err.message} ${String(err.cause ?? "")}`);
+  return /tcp connect error/i.test(`${err.message} ${String(err.cause ?? "")}`);
 }
 
 export interface SendInit {
@@ -236,7 +237,11 @@ export class Upstream {
       return new UpstreamFailure(
         503,
         name,
-        `Upstream ${name} cannot be reached at ${this.baseUrl}: connection refused`,
+        `Upstream ${name} cannot be reached at ${this.baseUrl}: ${
+          /refused/i.test(`${(err as Error).message} ${String((err as Error).cause ?? "")}`)
+            ? "connection refused"
+            : "no connection"
+        }`,
         { cause: err, retryAfterSeconds: 1 },
       );
     }
