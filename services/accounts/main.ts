@@ -21,6 +21,8 @@ const config = loadConfig({
   DB_POOL_SIZE: env.positiveInt(10),
   /** Outbox polling fallback, milliseconds. */
   RELAY_POLL_MS: env.positiveInt(50),
+  /** How often the outbox is vacuumed (0: leave it to autovacuum). */
+  OUTBOX_VACUUM_MS: env.millis(5_000),
   /** Transfers applied per Postgres transaction, at most. */
   TRANSFER_BATCH_SIZE: env.positiveInt(200),
   /** How long a partial batch waits for more transfers. */
@@ -50,6 +52,19 @@ const relay = new OutboxRelay({
 await relay.start();
 runtime.lifecycle.defer("outbox relay", () => relay.stop());
 runtime.metrics.setOutboxPendingSource(() => relay.pending());
+// The outbox is a queue table: every row is deleted seconds after it is written. The relay
+// looks up earlier rows of the same aggregate, and a hot account is one aggregate with
+// thousands of dead index entries between autovacuum runs (once a minute at best), which
+// makes each relay pass slower the longer the burst lasts. Vacuuming the small table often
+// keeps that lookup short.
+if (config.OUTBOX_VACUUM_MS > 0) {
+  const vacuum = setInterval(() => {
+    runtime.sql.unsafe("vacuum outbox").catch((err) =>
+      runtime.logger.warn("outbox vacuum failed", { error: String(err) })
+    );
+  }, config.OUTBOX_VACUUM_MS);
+  runtime.lifecycle.defer("outbox vacuum", () => clearInterval(vacuum));
+}
 
 const app = createApp({
   sql: runtime.sql,
