@@ -7,6 +7,7 @@
  *   GET /api/v1/orders/{id} and against a bare Deno.serve returning the same bytes from a Map:
  *   requests/s, p50/p99 latency and the ratio;
  *   and, for comparison, the same reads through the whole Hono app (`?via=router`);
+ * - backlog: N more orders published while the service is paused, then drained;
  * - memory: resident memory of the orders process empty and with 100,000 cached orders.
  * Options: --orders 50000 --duration 10 --connections 50.
  */
@@ -205,9 +206,17 @@ async function main() {
       `  through the full router: ${fmtRead(routed)} (ratio ${(routed.rps / base.rps).toFixed(2)})`,
     );
 
-    // Memory with 2N cached orders.
+    // A backlog: N more orders published while the service is paused (SIGSTOP), then drained
+    // with nothing else competing for the CPU. This also brings the cache to 2N orders.
     const second = Array.from({ length: N }, () => randomOrder(random));
-    await publishAll(js, second.map((o) => encoder.encode(JSON.stringify(o))));
+    Deno.kill(service.pid, "SIGSTOP");
+    try {
+      await publishAll(js, second.map((o) => encoder.encode(JSON.stringify(o))));
+    } finally {
+      Deno.kill(service.pid, "SIGCONT");
+    }
+    const drainStarted = performance.now();
+    const drainCpu0 = await cpuSecondsOf(service.pid);
     const lastSecond = second[second.length - 1].order_uid;
     await until(
       "the second half readable",
@@ -218,6 +227,15 @@ async function main() {
       },
       300_000,
       50,
+    );
+    const drainSeconds = (performance.now() - drainStarted) / 1000;
+    const drainCpu = (await cpuSecondsOf(service.pid)) - drainCpu0;
+    log(
+      `\nbacklog: ${N} orders waiting in the stream, all readable over HTTP after ${
+        drainSeconds.toFixed(2)
+      } s: ${Math.round(N / drainSeconds)} orders/s (${
+        (drainCpu * 1e6 / N).toFixed(0)
+      } µs CPU/order in the orders process)`,
     );
     const mirror = await until(
       "mirror holds every order",
