@@ -2,10 +2,22 @@
 
 let lastMs = 0;
 let counter = 0;
+// Random bytes drawn 4 KiB at a time: one getRandomValues call per 256 ids, not per id.
+const pool = new Uint8Array(4096);
+let poolOffset = pool.length;
+
+function randomBytes(n: number): Uint8Array {
+  if (poolOffset + n > pool.length) {
+    crypto.getRandomValues(pool);
+    poolOffset = 0;
+  }
+  const out = pool.slice(poolOffset, poolOffset + n);
+  poolOffset += n;
+  return out;
+}
 
 export function uuidv7(now: number = Date.now()): string {
-  const bytes = new Uint8Array(16);
-  crypto.getRandomValues(bytes);
+  const bytes = randomBytes(16);
   if (now <= lastMs) {
     // Same (or earlier) millisecond: keep order by bumping a 12-bit counter in rand_a.
     counter++;

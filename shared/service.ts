@@ -131,13 +131,22 @@ export async function bootstrap(options: BootstrapOptions): Promise<Runtime> {
   };
 }
 
+/** Anything with a fetch handler: the Hono app, or a fast path in front of it. */
+export interface Fetchable {
+  fetch(request: Request, info: Deno.ServeHandlerInfo): Response | Promise<Response>;
+}
+
 /** Serves the app; on shutdown it stops accepting and finishes requests in flight. */
-export function serve(runtime: Runtime, app: OpenAPIHono<AppEnv>, port: number): Deno.HttpServer {
+export function serve(
+  runtime: Runtime,
+  app: OpenAPIHono<AppEnv> | Fetchable,
+  port: number,
+): Deno.HttpServer {
   const server = Deno.serve({
     hostname: "0.0.0.0",
     port,
     onListen: ({ port }) => runtime.logger.info("listening", { port }),
-  }, app.fetch);
+  }, (request, info) => app.fetch(request, info));
   // Registered last, so it stops first: no new requests while consumers wind down.
   runtime.lifecycle.defer("http", () => server.shutdown());
   return server;
