@@ -5,6 +5,7 @@ import {
   defineCatalog,
   mergeCatalogs,
   provision,
+  serve,
   startConsumer,
 } from "../../shared/mod.ts";
 import {
@@ -82,10 +83,5 @@ const app = createApp({
   readiness: { ...runtime.readiness, order_cache: () => cache.warm },
   reads: orderReads({ cache, sql, logger, metrics }),
 });
-// The backbone's serve(), with the mirror's fast path in front of the app.
-const server = Deno.serve({
-  hostname: "0.0.0.0",
-  port: config.PORT,
-  onListen: ({ port }) => logger.info("listening", { port }),
-}, withFastReads(app, (uid) => cache.local(uid), metrics));
-runtime.lifecycle.defer("http", () => server.shutdown());
+// The mirror's fast path in front of the app.
+serve(runtime, { fetch: withFastReads(app, (uid) => cache.local(uid), metrics) }, config.PORT);
