@@ -101,14 +101,12 @@ async function rebuildLocked(options: RebuildOptions): Promise<RebuildReport> {
       batch = [];
       if (events.length === 0) return;
       const run = async (tx: Queryable) => {
-        for (const event of events) {
-          if (stream === USERS_STREAM) {
-            await projection.applyUser(tx, event.data as UserSnapshot);
-            report.users++;
-          } else {
-            await projection.applyListing(tx, event.data as ListingSnapshot);
-            report.listings++;
-          }
+        if (stream === USERS_STREAM) {
+          for (const event of events) await projection.applyUser(tx, event.data as UserSnapshot);
+          report.users += events.length;
+        } else {
+          await projection.applyListings(tx, events.map((e) => e.data as ListingSnapshot));
+          report.listings += events.length;
         }
       };
       if ("begin" in db) await db.begin(run);

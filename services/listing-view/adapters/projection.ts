@@ -19,9 +19,18 @@ export const LIVE_TABLES: ViewTables = { users: "view_users", listings: "listing
 /** Namespace of the per-user advisory locks (first key of pg_advisory_xact_lock(int, int)). */
 const LOCK_SPACE = 8086;
 
+export interface ListingOutcome {
+  applied: number;
+  /** Ids stored without their user, waiting for it. */
+  pending: number[];
+  /** Older than what the view holds, or superseded within the batch. */
+  stale: number;
+}
+
 export interface Projection {
   applyUser(tx: Queryable, user: UserSnapshot): Promise<"applied" | "stale">;
-  applyListing(tx: Queryable, listing: ListingSnapshot): Promise<"applied" | "pending" | "stale">;
+  /** Applies snapshots in one statement; listings whose user is unknown are kept pending. */
+  applyListings(tx: Queryable, listings: ListingSnapshot[]): Promise<ListingOutcome>;
 }
 
 export function createProjection(
@@ -61,30 +70,49 @@ export function createProjection(
       return "applied";
     },
 
-    async applyListing(tx, listing) {
-      await lockUser(tx, listing.user_id, "shared");
-      // Read the user first, in its own statement: keeps the users-then-listings lock order.
-      const [user] = await tx<{ doc: Record<string, unknown> }[]>`
-        select jsonb_build_object(
-          'id', id, 'name', name, 'created_at', created_at, 'updated_at', updated_at) as doc
-        from ${tx(tables.users)} where id = ${listing.user_id}`;
-      const listings = tx(tables.listings);
-      const applied = await tx`
-        insert into ${listings}
+    async applyListings(tx, incoming) {
+      // Highest version per listing: one row each, in id order (a stable row-lock order).
+      const latest = new Map<number, ListingSnapshot>();
+      for (const l of incoming) {
+        const seen = latest.get(l.id);
+        if (!seen || seen.version < l.version) latest.set(l.id, l);
+      }
+      const listings = [...latest.values()].sort((a, b) => a.id - b.id);
+      const userIds = [...new Set(listings.map((l) => l.user_id))].sort((a, b) => a - b);
+      if (serialize) {
+        await tx`
+          select count(pg_advisory_xact_lock_shared(${LOCK_SPACE}, u))
+          from (select u from unnest(${userIds}::int[]) u order by u) ordered`;
+      }
+      // Read the users first, in their own statement: keeps the users-then-listings lock order.
+      const users = new Map(
+        (await tx<{ id: number; doc: Record<string, unknown> }[]>`
+          select id, jsonb_build_object(
+            'id', id, 'name', name, 'created_at', created_at, 'updated_at', updated_at) as doc
+          from ${tx(tables.users)} where id = any(${userIds}::int[])`).map((r) => [r.id, r.doc]),
+      );
+      const rows = listings.map((l) => ({ ...l, user: users.get(l.user_id) ?? null }));
+      const target = tx(tables.listings);
+      const applied = await tx<{ id: number; pending: boolean }[]>`
+        insert into ${target}
           (id, user_id, listing_type, price, photos, created_at, updated_at, version, "user")
-        values (${listing.id}, ${listing.user_id}, ${listing.listing_type}, ${listing.price},
-          ${tx.json(listing.photos as unknown as Parameters<typeof tx.json>[0])},
-          ${listing.created_at}, ${listing.updated_at}, ${listing.version},
-          ${user ? tx.json(user.doc as Parameters<typeof tx.json>[0]) : null})
+        select id, user_id, listing_type, price, photos, created_at, updated_at, version, "user"
+        from jsonb_to_recordset(${tx.json(rows as unknown as Parameters<typeof tx.json>[0])})
+          as r(id int, user_id int, listing_type text, price bigint, photos jsonb,
+            created_at bigint, updated_at bigint, version int, "user" jsonb)
         on conflict (id) do update set
           user_id = excluded.user_id, listing_type = excluded.listing_type,
           price = excluded.price, photos = excluded.photos, created_at = excluded.created_at,
           updated_at = excluded.updated_at, version = excluded.version, "user" = excluded."user",
           projected_at = clock_timestamp()
-        where ${listings}.version < excluded.version
-        returning id`;
-      if (applied.length === 0) return "stale";
-      return user ? "applied" : "pending";
+        where ${target}.version < excluded.version
+        returning id, "user" is null as pending`;
+      const pending = applied.filter((r) => r.pending).map((r) => r.id);
+      return {
+        applied: applied.length - pending.length,
+        pending,
+        stale: incoming.length - applied.length,
+      };
     },
   };
 }

@@ -24,10 +24,14 @@ export interface ViewConsumerDeps {
   sql: Sql;
   logger: Logger;
   metrics?: Metrics;
+  /** Users consumer: snapshots applied at once. */
   concurrency?: number;
+  /** Listings consumer: events per transaction, and how long a partial batch waits. */
+  batchSize?: number;
+  batchWaitMs?: number;
 }
 
-/** Starts both durable consumers; each event is applied in its own inbox transaction. */
+/** Starts both durable consumers; events are recorded in the inbox with their effect. */
 export function startViewConsumers(deps: ViewConsumerDeps): RunningConsumer[] {
   const projection = createProjection();
   const common = {
@@ -48,18 +52,26 @@ export function startViewConsumers(deps: ViewConsumerDeps): RunningConsumer[] {
         if (outcome === "stale") ctx.logger.debug("stale user snapshot ignored");
       },
     }),
+    // Listings arrive fast and independently: applied in batches, one statement per batch.
     startConsumer<ListingSnapshot>({
-      ...common,
+      nc: deps.nc,
+      catalog: deps.catalog,
+      sql: deps.sql,
+      logger: deps.logger,
+      metrics: deps.metrics,
       stream: LISTINGS_STREAM,
       durable: VIEW_LISTINGS_CONSUMER,
-      handler: async (event, ctx) => {
-        const outcome = await projection.applyListing(ctx.tx, event.data);
-        if (outcome === "pending") {
-          ctx.logger.info("listing pending until its user arrives", {
-            listing_id: event.data.id,
-            user_id: event.data.user_id,
-          });
-        }
+      batch: {
+        size: deps.batchSize ?? 200,
+        maxWaitMs: deps.batchWaitMs ?? 5,
+        handler: async (events, ctx) => {
+          const outcome = await projection.applyListings(ctx.tx, events.map((e) => e.data));
+          if (outcome.pending.length > 0) {
+            ctx.logger.info("listings pending until their user arrives", {
+              listing_ids: outcome.pending,
+            });
+          }
+        },
       },
     }),
   ];
