@@ -78,6 +78,8 @@ export class OutboxRelay {
   #wake: (() => void) | undefined;
   /** Set by a notification; a notification that arrives during a pass triggers another. */
   #notified = false;
+  #deletedSinceVacuum = 0;
+  #lastVacuum = 0;
   #loop: Promise<void> | undefined;
   #unlisten: (() => Promise<void>) | undefined;
 
@@ -162,6 +164,8 @@ export class OutboxRelay {
         logger.error("outbox relay stopped retrying", { error: String(err) });
       }
       metrics?.outboxPublished.inc(published);
+      this.#deletedSinceVacuum += published;
+      await this.#vacuumIfDue();
       if (published >= batchSize || this.#notified) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, pollMs);
@@ -177,6 +181,22 @@ export class OutboxRelay {
   }
 
   #stopAbort: AbortController | undefined;
+
+  /**
+   * The outbox is a queue table: every row is deleted moments after it was written. The
+   * per-aggregate order check walks the aggregate's index entries, and a hot aggregate piles up
+   * thousands of dead ones between autovacuum runs, slowing every pass; vacuuming the small
+   * table often keeps the walk short.
+   */
+  async #vacuumIfDue(): Promise<void> {
+    const now = Date.now();
+    if (this.#deletedSinceVacuum < 2_000 || now - this.#lastVacuum < 5_000) return;
+    this.#deletedSinceVacuum = 0;
+    this.#lastVacuum = now;
+    await this.#o.sql.unsafe("vacuum outbox").catch((err) =>
+      this.#o.logger.warn("outbox vacuum failed", { error: String(err) })
+    );
+  }
 
   /** Stops after the pass in progress; rows not yet published stay for the next start. */
   async stop(): Promise<void> {

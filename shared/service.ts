@@ -83,6 +83,7 @@ export async function bootstrap(options: BootstrapOptions): Promise<Runtime> {
 
   let sql = undefined as unknown as Sql;
   if (options.databaseUrl) {
+    survivePostgresSocketRace(logger);
     sql = connectPostgres({
       url: options.databaseUrl,
       name: options.service,

@@ -1,7 +1,6 @@
 /** Composition root of the auditlog service (port 8083). */
 import { bootstrap, IDEMPOTENCY_BUCKET, serve } from "../../shared/mod.ts";
 import { AUDIT_EXPORTS_BUCKET } from "../../shared/fleet/audit.ts";
-import { survivePostgresSocketRace } from "../../shared/db.ts";
 import { createApp } from "./app.ts";
 import { auditlogCatalog } from "./catalog.ts";
 import { loadAuditlogConfig, SERVICE } from "./config.ts";
@@ -17,10 +16,6 @@ const runtime = await bootstrap({
   logLevel: config.LOG_LEVEL,
   shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
 });
-
-// postgres.js on Deno can throw from a write scheduled before Postgres went away; the backbone's
-// guard absorbs that one error (bootstrap does not install it yet).
-survivePostgresSocketRace(runtime.logger);
 
 const exportsBucket = () => runtime.objects(AUDIT_EXPORTS_BUCKET);
 const worker = new ExportWorker({

@@ -6,7 +6,6 @@ import {
   fleetCatalog,
   IDEMPOTENCY_BUCKET,
   loadConfig,
-  OutboxRelay,
   serve,
   startConsumer,
 } from "../../shared/mod.ts";
@@ -15,15 +14,12 @@ import {
   TRANSACTIONS_OUTCOMES_CONSUMER,
   TRANSACTIONS_STREAM,
 } from "../../shared/fleet/transactions.ts";
-import { survivePostgresSocketRace } from "../accounts/adapters/postgres_socket_race.ts";
 import { createApp } from "./app.ts";
 import { recordOutcomesHandler } from "./handlers/record_outcome.ts";
 
 const config = loadConfig({
   ...baseShape("transactions", 8082),
   DB_POOL_SIZE: env.positiveInt(10),
-  /** Outbox polling fallback, milliseconds. */
-  RELAY_POLL_MS: env.positiveInt(50),
   /** Outcomes recorded per Postgres transaction, at most. */
   OUTCOME_BATCH_SIZE: env.positiveInt(200),
   /** How long a partial batch waits for more outcomes. */
@@ -38,22 +34,8 @@ const runtime = await bootstrap({
   logLevel: config.LOG_LEVEL,
   shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
   poolSize: config.DB_POOL_SIZE,
+  relay: true,
 });
-survivePostgresSocketRace(runtime.logger);
-// The relay runs here rather than through `bootstrap({ relay: true })` to poll more often: a
-// notification that arrives while a pass is running is not remembered, and the next poll
-// picks the row up, so the poll interval bounds that delay (1 s by default).
-const relay = new OutboxRelay({
-  sql: runtime.sql,
-  nc: runtime.nats.nc,
-  logger: runtime.logger,
-  metrics: runtime.metrics,
-  pollMs: config.RELAY_POLL_MS,
-});
-await relay.start();
-runtime.lifecycle.defer("outbox relay", () => relay.stop());
-runtime.metrics.setOutboxPendingSource(() => relay.pending());
-
 const app = createApp({
   sql: runtime.sql,
   catalog: runtime.catalog,
