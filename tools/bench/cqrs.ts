@@ -108,7 +108,9 @@ try {
   let warmedUpTo = 0;
   for (let i = 0; i < 200; i++) warmedUpTo = (await newListing()).listing.id; // JIT, pools
   console.log(
-    `load average before: ${
+    `Postgres ${
+      values["fast-pg"] ? "with fsync off" : "durable (fsync on)"
+    }; load average before: ${
       Deno.loadavg().map((n) => n.toFixed(1)).join(" ")
     } (${navigator.hardwareConcurrency} CPUs)`,
   );
