@@ -165,7 +165,7 @@ export class OutboxRelay {
       }
       metrics?.outboxPublished.inc(published);
       this.#deletedSinceVacuum += published;
-      await this.#vacuumIfDue();
+      this.#vacuumIfDue();
       if (published >= batchSize || this.#notified) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, pollMs);
@@ -188,14 +188,19 @@ export class OutboxRelay {
    * thousands of dead ones between autovacuum runs, slowing every pass; vacuuming the small
    * table often keeps the walk short.
    */
-  async #vacuumIfDue(): Promise<void> {
+  #vacuuming = false;
+  #vacuumIfDue(): void {
     const now = Date.now();
-    if (this.#deletedSinceVacuum < 2_000 || now - this.#lastVacuum < 5_000) return;
+    if (this.#vacuuming || this.#deletedSinceVacuum < 2_000 || now - this.#lastVacuum < 5_000) {
+      return;
+    }
     this.#deletedSinceVacuum = 0;
     this.#lastVacuum = now;
-    await this.#o.sql.unsafe("vacuum outbox").catch((err) =>
-      this.#o.logger.warn("outbox vacuum failed", { error: String(err) })
-    );
+    this.#vacuuming = true;
+    // Beside the relay loop, never in its way.
+    this.#o.sql.unsafe("vacuum outbox")
+      .catch((err) => this.#o.logger.warn("outbox vacuum failed", { error: String(err) }))
+      .finally(() => this.#vacuuming = false);
   }
 
   /** Stops after the pass in progress; rows not yet published stay for the next start. */
