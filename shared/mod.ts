@@ -95,7 +95,13 @@ export {
 } from "./problem.ts";
 export { provision, type ProvisionReport } from "./provision.ts";
 export * from "./resilience.ts";
-export { bootstrap, type BootstrapOptions, type Fetchable, type Runtime, serve } from "./service.ts";
+export {
+  bootstrap,
+  type BootstrapOptions,
+  type Fetchable,
+  type Runtime,
+  serve,
+} from "./service.ts";
 export { Lifecycle } from "./shutdown.ts";
 export { fleetCatalog } from "./fleet/mod.ts";
 export {

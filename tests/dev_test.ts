@@ -35,7 +35,7 @@ integration(
         m[1]
       );
       assert.ok(urls.length >= 1, `service URLs printed:\n${out}`);
-    for (const url of urls) {
+      for (const url of urls) {
         let ok = false;
         while (!ok && Date.now() < deadline) {
           ok = await fetch(`${url}/healthz`).then(async (r) => {
