@@ -3,10 +3,9 @@
  * change they announce; the relay publishes them to JetStream with `Nats-Msg-Id = event id`,
  * in order per aggregate, then deletes them. NATS down means rows wait here; nothing is lost.
  */
-import { headers as natsHeaders } from "@nats-io/nats-core";
-import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport";
 import { ExponentialBackoff, handleAll, retry } from "cockatiel";
+import { publishAll } from "./batch_publish.ts";
 import { type Catalog, subjectOf } from "./catalog.ts";
 import type { Queryable, Sql } from "./db.ts";
 import type { Envelope } from "./envelope.ts";
@@ -73,7 +72,6 @@ interface OutboxRow {
 
 export class OutboxRelay {
   readonly #o: Required<Omit<RelayOptions, "metrics" | "afterPublish">> & RelayOptions;
-  readonly #js: JetStreamClient;
   #running = false;
   #wake: (() => void) | undefined;
   /** Set by a notification; a notification that arrives during a pass triggers another. */
@@ -89,7 +87,6 @@ export class OutboxRelay {
       batchSize: options.batchSize ?? 500,
       pollMs: options.pollMs ?? 1_000,
     };
-    this.#js = jetstream(options.nc, { timeout: 5_000 });
   }
 
   /** Publishes one batch; returns how many rows it published. */
@@ -114,11 +111,15 @@ export class OutboxRelay {
         order by b.seq`;
       if (rows.length === 0) return 0;
       // Publishes are pipelined on one connection, so the server stores them in this order.
-      await Promise.all(rows.map((row) => {
-        const h = natsHeaders();
-        for (const [k, v] of Object.entries(row.headers ?? {})) h.set(k, v);
-        return this.#js.publish(row.subject, row.payload, { msgID: row.event_id, headers: h });
-      }));
+      await publishAll(
+        this.#o.nc,
+        rows.map((row) => ({
+          subject: row.subject,
+          payload: row.payload,
+          msgId: row.event_id,
+          headers: row.headers ?? {},
+        })),
+      );
       await this.#o.afterPublish?.(rows.map((r) => r.event_id));
       await tx`delete from outbox where seq in ${tx(rows.map((r) => r.seq))}`;
       return rows.length;
