@@ -55,16 +55,18 @@ export async function publishAll(
       if (pending === 0) break;
     }
   })();
-  for (let i = 0; i < messages.length; i++) {
-    const msg = messages[i];
-    const h = natsHeaders();
-    for (const [k, v] of Object.entries(msg.headers ?? {})) h.set(k, v);
-    h.set("Nats-Msg-Id", msg.msgId);
-    nc.publish(msg.subject, msg.payload, { reply: `${inbox}.${i}`, headers: h });
-  }
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const timedOut = new Promise<"timeout">((r) => timer = setTimeout(() => r("timeout"), timeoutMs));
   try {
+    for (let i = 0; i < messages.length; i++) {
+      const msg = messages[i];
+      const h = natsHeaders();
+      for (const [k, v] of Object.entries(msg.headers ?? {})) h.set(k, v);
+      h.set("Nats-Msg-Id", msg.msgId);
+      nc.publish(msg.subject, msg.payload, { reply: `${inbox}.${i}`, headers: h });
+    }
+    const timedOut = new Promise<"timeout">((r) => {
+      timer = setTimeout(() => r("timeout"), timeoutMs);
+    });
     const outcome = await Promise.race([done.then(() => "done" as const), timedOut]);
     if (outcome === "timeout") {
       throw new PublishError(
