@@ -6,6 +6,7 @@ import {
   ConflictError,
   createEvent,
   enqueue,
+  jsonContent,
   NotFoundError,
   requestActor,
   type Sql,
@@ -20,7 +21,7 @@ import {
 } from "../adapters/accounts_repo.ts";
 import type { PostgresGuard } from "../adapters/postgres_guard.ts";
 import { formatMoney, moneyProblemMessage, parseMoney } from "../domain/money.ts";
-import { createCompatRouter } from "./compat.ts";
+import { compatProblemContent, createCompatRouter } from "./compat.ts";
 
 export interface AccountsRouteDeps {
   sql: Sql;
@@ -72,17 +73,6 @@ const Posting = z.object({
   created_at: z.string(),
 }).openapi("Posting");
 
-const Problem = z.object({
-  type: z.string(),
-  title: z.string(),
-  status: z.number(),
-  detail: z.string(),
-  error: z.string().optional(),
-}).openapi("Problem");
-
-const problemContent = { "application/problem+json": { schema: Problem } };
-const json = <T extends z.ZodType>(schema: T) => ({ "application/json": { schema } });
-
 const createAccount = createRoute({
   method: "post",
   path: "/",
@@ -90,16 +80,16 @@ const createAccount = createRoute({
   request: {
     body: {
       required: true,
-      content: json(z.object({
+      content: jsonContent(z.object({
         account_id: accountIdNumber,
         initial_balance: moneyInput({ positive: false }),
       })),
     },
   },
   responses: {
-    201: { description: "Created", content: json(Account) },
-    400: { description: "Invalid id or amount", content: problemContent },
-    409: { description: "The account exists", content: problemContent },
+    201: { description: "Created", content: jsonContent(Account) },
+    400: { description: "Invalid id or amount", content: compatProblemContent },
+    409: { description: "The account exists", content: compatProblemContent },
   },
 });
 
@@ -109,9 +99,9 @@ const getAccount = createRoute({
   summary: "An account's balance",
   request: { params: accountIdParam },
   responses: {
-    200: { description: "OK", content: json(Account) },
-    400: { description: "Invalid id", content: problemContent },
-    404: { description: "No such account", content: problemContent },
+    200: { description: "OK", content: jsonContent(Account) },
+    400: { description: "Invalid id", content: compatProblemContent },
+    404: { description: "No such account", content: compatProblemContent },
   },
 });
 
@@ -123,7 +113,9 @@ const listRoute = createRoute({
   responses: {
     200: {
       description: "OK",
-      content: json(z.object({ items: z.array(Account), next_cursor: z.string().nullable() })),
+      content: jsonContent(
+        z.object({ items: z.array(Account), next_cursor: z.string().nullable() }),
+      ),
     },
   },
 });
@@ -136,15 +128,15 @@ const postingsRoute = createRoute({
   responses: {
     200: {
       description: "OK",
-      content: json(z.object({
+      content: jsonContent(z.object({
         account_id: z.number().int(),
         balance: z.string(),
         items: z.array(Posting),
         next_cursor: z.string().nullable(),
       })),
     },
-    400: { description: "Invalid id", content: problemContent },
-    404: { description: "No such account", content: problemContent },
+    400: { description: "Invalid id", content: compatProblemContent },
+    404: { description: "No such account", content: compatProblemContent },
   },
 });
 
@@ -155,7 +147,7 @@ const ledgerCheckRoute = createRoute({
   responses: {
     200: {
       description: "The ledger is consistent",
-      content: json(z.object({
+      content: jsonContent(z.object({
         ok: z.boolean(),
         accounts: z.number().int(),
         total_balance: z.string(),

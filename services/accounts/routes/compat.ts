@@ -2,7 +2,7 @@
  * Routers whose validation failures keep the original API's `error` member next to the
  * problem document, so clients of the Go services that read `error` keep working.
  */
-import { OpenAPIHono } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import {
   type AppEnv,
@@ -11,6 +11,20 @@ import {
   toProblem,
   ValidationError,
 } from "../../../shared/mod.ts";
+
+/** The problem document as the original API documents it: with its `error` member. */
+export const compatProblemSchema = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number(),
+  detail: z.string(),
+  error: z.string().optional(),
+}).openapi("Problem");
+
+/** `content` of a problem+json response of these routers. */
+export const compatProblemContent = {
+  "application/problem+json": { schema: compatProblemSchema },
+};
 
 const targetNames: Record<string, string> = {
   json: "body",

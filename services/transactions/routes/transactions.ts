@@ -8,6 +8,7 @@ import {
   ConflictError,
   createEvent,
   enqueue,
+  jsonContent,
   NotFoundError,
   requestActor,
   type Sql,
@@ -16,7 +17,7 @@ import {
 import { TRANSFER_SUBMITTED, type TransferSubmitted } from "../../../shared/fleet/transactions.ts";
 import type { PostgresGuard } from "../../accounts/adapters/postgres_guard.ts";
 import { formatMoney, parseMoney } from "../../accounts/domain/money.ts";
-import { createCompatRouter } from "../../accounts/routes/compat.ts";
+import { compatProblemContent, createCompatRouter } from "../../accounts/routes/compat.ts";
 import { accountIdNumber, moneyInput } from "../../accounts/routes/accounts.ts";
 import {
   findTransaction,
@@ -52,28 +53,21 @@ const SubmitBody = z.object({
   message: "source and destination accounts must be different",
 });
 
-const Problem = z.object({
-  type: z.string(),
-  title: z.string(),
-  status: z.number(),
-  detail: z.string(),
-  error: z.string().optional(),
-}).openapi("Problem");
-const problemContent = { "application/problem+json": { schema: Problem } };
-const json = <T extends z.ZodType>(schema: T) => ({ "application/json": { schema } });
-
 const submitRoute = createRoute({
   method: "post",
   path: "/",
   summary: "Submit a transfer; it settles asynchronously (poll GET for complete/failed)",
   request: {
     headers: z.object({ "idempotency-key": z.string().optional() }),
-    body: { required: true, content: json(SubmitBody) },
+    body: { required: true, content: jsonContent(SubmitBody) },
   },
   responses: {
-    201: { description: "Accepted as pending", content: json(TransactionSchema) },
-    400: { description: "Same account, zero/negative/malformed amount", content: problemContent },
-    422: { description: "Idempotency-Key reused with another body", content: problemContent },
+    201: { description: "Accepted as pending", content: jsonContent(TransactionSchema) },
+    400: {
+      description: "Same account, zero/negative/malformed amount",
+      content: compatProblemContent,
+    },
+    422: { description: "Idempotency-Key reused with another body", content: compatProblemContent },
   },
 });
 
@@ -83,9 +77,9 @@ const getRoute = createRoute({
   summary: "A transaction and its status (pending, complete, failed, rollback)",
   request: { params: idParam },
   responses: {
-    200: { description: "OK", content: json(TransactionSchema) },
-    400: { description: "Invalid id", content: problemContent },
-    404: { description: "No such transaction", content: problemContent },
+    200: { description: "OK", content: jsonContent(TransactionSchema) },
+    400: { description: "Invalid id", content: compatProblemContent },
+    404: { description: "No such transaction", content: compatProblemContent },
   },
 });
 
@@ -104,12 +98,12 @@ const listRoute = createRoute({
   responses: {
     200: {
       description: "OK",
-      content: json(z.object({
+      content: jsonContent(z.object({
         items: z.array(TransactionSchema),
         next_cursor: z.string().nullable(),
       })),
     },
-    400: { description: "Invalid filter", content: problemContent },
+    400: { description: "Invalid filter", content: compatProblemContent },
   },
 });
 
@@ -120,9 +114,12 @@ const reversalRoute = createRoute({
     "Reverse a complete transfer with a compensating transfer; the original becomes rollback",
   request: { params: idParam },
   responses: {
-    201: { description: "The compensating transfer, pending", content: json(TransactionSchema) },
-    404: { description: "No such transaction", content: problemContent },
-    409: { description: "Not complete, or already reversed", content: problemContent },
+    201: {
+      description: "The compensating transfer, pending",
+      content: jsonContent(TransactionSchema),
+    },
+    404: { description: "No such transaction", content: compatProblemContent },
+    409: { description: "Not complete, or already reversed", content: compatProblemContent },
   },
 });
 
