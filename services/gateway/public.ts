@@ -5,7 +5,13 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { type AppEnv, createRouter, problem, problemResponse } from "../../shared/mod.ts";
+import {
+  type AppEnv,
+  createRouter,
+  jsonContent,
+  problem,
+  problemResponse,
+} from "../../shared/mod.ts";
 import { forwardContext } from "./client.ts";
 import { type HeaderList, upstreamRequestHeaders } from "./domain/forwarding.ts";
 import { relay } from "./proxy.ts";
@@ -46,7 +52,8 @@ const ErrorBody = z.object({
   error: z.string().optional(),
 }).openapi("PublicProblem");
 
-const problemContent = { "application/problem+json": { schema: ErrorBody } };
+/** Problem content of the public routes: the BFF's body keeps the original `result` and `error`. */
+const publicProblemContent = { "application/problem+json": { schema: ErrorBody } };
 
 const createUser = createRoute({
   method: "post",
@@ -56,18 +63,16 @@ const createUser = createRoute({
   request: {
     body: {
       required: true,
-      content: {
-        "application/json": { schema: z.object({ name: z.string().trim().min(1).max(200) }) },
-      },
+      content: jsonContent(z.object({ name: z.string().trim().min(1).max(200) })),
     },
   },
   responses: {
     200: {
       description: "Created",
-      content: { "application/json": { schema: z.object({ result: z.boolean(), user: User }) } },
+      content: jsonContent(z.object({ result: z.boolean(), user: User })),
     },
-    400: { description: "Invalid request", content: problemContent },
-    503: { description: "users is unavailable", content: problemContent },
+    400: { description: "Invalid request", content: publicProblemContent },
+    503: { description: "users is unavailable", content: publicProblemContent },
   },
 });
 
@@ -79,27 +84,21 @@ const createListing = createRoute({
   request: {
     body: {
       required: true,
-      content: {
-        "application/json": {
-          schema: z.object({
-            user_id: userId,
-            listing_type: z.enum(["rent", "sale"]),
-            price: z.number().int().min(1),
-          }),
-        },
-      },
+      content: jsonContent(z.object({
+        user_id: userId,
+        listing_type: z.enum(["rent", "sale"]),
+        price: z.number().int().min(1),
+      })),
     },
   },
   responses: {
     200: {
       description: "Created",
-      content: {
-        "application/json": { schema: z.object({ result: z.boolean(), listing: Listing }) },
-      },
+      content: jsonContent(z.object({ result: z.boolean(), listing: Listing })),
     },
-    400: { description: "Invalid request", content: problemContent },
-    404: { description: "The user does not exist", content: problemContent },
-    503: { description: "users or listings is unavailable", content: problemContent },
+    400: { description: "Invalid request", content: publicProblemContent },
+    404: { description: "The user does not exist", content: publicProblemContent },
+    503: { description: "users or listings is unavailable", content: publicProblemContent },
   },
 });
 
@@ -118,14 +117,10 @@ const listListings = createRoute({
   responses: {
     200: {
       description: "Listings",
-      content: {
-        "application/json": {
-          schema: z.object({ result: z.literal(true), listings: z.array(Listing) }),
-        },
-      },
+      content: jsonContent(z.object({ result: z.literal(true), listings: z.array(Listing) })),
     },
-    400: { description: "Invalid request", content: problemContent },
-    503: { description: "listing-view is unavailable", content: problemContent },
+    400: { description: "Invalid request", content: publicProblemContent },
+    503: { description: "listing-view is unavailable", content: publicProblemContent },
   },
 });
 

@@ -1,10 +1,14 @@
 /** `/api/v1/listing-view`: the denormalised listings with their user, newest first. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { createRouter, NotFoundError, type Sql } from "../../../shared/mod.ts";
+import {
+  createRouter,
+  jsonContent,
+  NotFoundError,
+  problemContent,
+  type Sql,
+} from "../../../shared/mod.ts";
 import { viewItemSchema, viewQuerySchema } from "../domain/view.ts";
 import { findListing, queryListings } from "../adapters/view_repo.ts";
-
-const problemJson = { "application/problem+json": { schema: z.object({}).passthrough() } };
 
 export function listingViewRoutes(deps: { sql: Sql }) {
   const { sql } = deps;
@@ -19,13 +23,11 @@ export function listingViewRoutes(deps: { sql: Sql }) {
       responses: {
         200: {
           description: "A page of listings",
-          content: {
-            "application/json": {
-              schema: z.object({ result: z.literal(true), listings: z.array(viewItemSchema) }),
-            },
-          },
+          content: jsonContent(
+            z.object({ result: z.literal(true), listings: z.array(viewItemSchema) }),
+          ),
         },
-        400: { description: "Invalid query", content: problemJson },
+        400: { description: "Invalid query", content: problemContent },
       },
     }),
     async (c) => {
@@ -47,13 +49,9 @@ export function listingViewRoutes(deps: { sql: Sql }) {
       responses: {
         200: {
           description: "The listing",
-          content: {
-            "application/json": {
-              schema: z.object({ result: z.literal(true), listing: viewItemSchema }),
-            },
-          },
+          content: jsonContent(z.object({ result: z.literal(true), listing: viewItemSchema })),
         },
-        404: { description: "Not in the view (yet)", content: problemJson },
+        404: { description: "Not in the view (yet)", content: problemContent },
       },
     }),
     async (c) => {

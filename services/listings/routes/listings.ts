@@ -8,7 +8,9 @@ import {
   createEvent,
   createRouter,
   enqueue,
+  jsonContent,
   NotFoundError,
+  problemContent,
   requestActor,
   type Sql,
 } from "../../../shared/mod.ts";
@@ -35,9 +37,6 @@ export const idParam = z.object({
   id: z.coerce.number().int().positive().openapi({ param: { name: "id", in: "path" }, example: 1 }),
 });
 export const listingBody = z.object({ result: z.literal(true), listing: listingSchema });
-export const problemJson = {
-  "application/problem+json": { schema: z.object({}).passthrough() },
-};
 
 export function listingNotFound(id: number): NotFoundError {
   const message = `Listing ${id} not found`;
@@ -88,10 +87,10 @@ export function listingsRoutes(deps: ListingsRouteDeps) {
       method: "post",
       path: "/",
       summary: "Create a listing (publishes listing.created); Idempotency-Key supported",
-      request: { body: { content: { "application/json": { schema: createListingSchema } } } },
+      request: { body: { content: jsonContent(createListingSchema) } },
       responses: {
-        201: { description: "Created", content: { "application/json": { schema: listingBody } } },
-        400: { description: "Invalid request", content: problemJson },
+        201: { description: "Created", content: jsonContent(listingBody) },
+        400: { description: "Invalid request", content: problemContent },
       },
     }),
     async (c) => {
@@ -124,9 +123,9 @@ export function listingsRoutes(deps: ListingsRouteDeps) {
       responses: {
         200: {
           description: "The listing",
-          content: { "application/json": { schema: listingBody } },
+          content: jsonContent(listingBody),
         },
-        404: { description: "No such listing", content: problemJson },
+        404: { description: "No such listing", content: problemContent },
       },
     }),
     async (c) => {
@@ -144,15 +143,15 @@ export function listingsRoutes(deps: ListingsRouteDeps) {
       summary: "Change a listing's type or price (publishes listing.updated)",
       request: {
         params: idParam,
-        body: { content: { "application/json": { schema: updateListingSchema } } },
+        body: { content: jsonContent(updateListingSchema) },
       },
       responses: {
         200: {
           description: "The listing",
-          content: { "application/json": { schema: listingBody } },
+          content: jsonContent(listingBody),
         },
-        400: { description: "Invalid request", content: problemJson },
-        404: { description: "No such listing", content: problemJson },
+        400: { description: "Invalid request", content: problemContent },
+        404: { description: "No such listing", content: problemContent },
       },
     }),
     async (c) => {
@@ -189,11 +188,9 @@ export function listingsRoutes(deps: ListingsRouteDeps) {
       responses: {
         200: {
           description: "A page of listings",
-          content: {
-            "application/json": {
-              schema: z.object({ result: z.literal(true), listings: z.array(listingSchema) }),
-            },
-          },
+          content: jsonContent(
+            z.object({ result: z.literal(true), listings: z.array(listingSchema) }),
+          ),
         },
       },
     }),

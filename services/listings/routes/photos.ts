@@ -7,8 +7,10 @@ import {
   type Catalog,
   createRouter,
   enqueue,
+  jsonContent,
   NotFoundError,
   PayloadTooLargeError,
+  problemContent,
   type Sql,
   UnsupportedMediaTypeError,
   ValidationError,
@@ -27,7 +29,7 @@ import {
 } from "../domain/listing.ts";
 import { findListing, saveListing } from "../adapters/listing_repo.ts";
 import type { PhotoStore } from "../adapters/photo_store.ts";
-import { listingEvents, listingNotFound, problemJson } from "./listings.ts";
+import { listingEvents, listingNotFound } from "./listings.ts";
 
 export interface PhotosRouteDeps {
   service: string;
@@ -67,20 +69,16 @@ export function photosRoutes(deps: PhotosRouteDeps) {
       responses: {
         200: {
           description: "Replaced",
-          content: {
-            "application/json": {
-              schema: z.object({
-                result: z.literal(true),
-                photo: photoSchema,
-                listing: listingSchema,
-              }),
-            },
-          },
+          content: jsonContent(z.object({
+            result: z.literal(true),
+            photo: photoSchema,
+            listing: listingSchema,
+          })),
         },
         201: { description: "Stored" },
-        404: { description: "No such listing", content: problemJson },
-        413: { description: "Larger than the limit", content: problemJson },
-        415: { description: "Not an image type we take", content: problemJson },
+        404: { description: "No such listing", content: problemContent },
+        413: { description: "Larger than the limit", content: problemContent },
+        415: { description: "Not an image type we take", content: problemContent },
       },
     }),
     async (c) => {
@@ -152,7 +150,7 @@ export function photosRoutes(deps: PhotosRouteDeps) {
       responses: {
         200: { description: "The image" },
         304: { description: "Not modified (If-None-Match)" },
-        404: { description: "No such listing or photo", content: problemJson },
+        404: { description: "No such listing or photo", content: problemContent },
       },
     }),
     async (c) => {
@@ -184,7 +182,7 @@ export function photosRoutes(deps: PhotosRouteDeps) {
       request: { params: photoParams },
       responses: {
         204: { description: "Deleted" },
-        404: { description: "No such listing or photo", content: problemJson },
+        404: { description: "No such listing or photo", content: problemContent },
       },
     }),
     async (c) => {

@@ -5,7 +5,9 @@ import {
   type Catalog,
   createRouter,
   enqueue,
+  jsonContent,
   NotFoundError,
+  problemContent,
   requestActor,
   type Sql,
 } from "../../../shared/mod.ts";
@@ -23,7 +25,7 @@ import {
   operatorCodeOf,
   updateClientSchema,
 } from "../domain/model.ts";
-import { causeOf, idParam, pageQuery, problemJson } from "./common.ts";
+import { causeOf, idParam, pageQuery } from "./common.ts";
 
 export interface ClientRouteDeps {
   service: string;
@@ -32,7 +34,6 @@ export interface ClientRouteDeps {
 }
 
 const notFound = (id: number) => new NotFoundError(`Client ${id} not found`);
-const json = <T extends z.ZodType>(schema: T) => ({ "application/json": { schema } });
 
 export function clientRoutes(deps: ClientRouteDeps) {
   const { service, sql, catalog } = deps;
@@ -59,11 +60,11 @@ export function clientRoutes(deps: ClientRouteDeps) {
       method: "post",
       path: "/",
       summary: "Create a client (operator code derived from the phone unless given)",
-      request: { body: { content: json(createClientSchema) } },
+      request: { body: { content: jsonContent(createClientSchema) } },
       responses: {
-        201: { description: "Created", content: json(clientSchema) },
-        400: { description: "Invalid request", content: problemJson },
-        409: { description: "Phone already registered", content: problemJson },
+        201: { description: "Created", content: jsonContent(clientSchema) },
+        400: { description: "Invalid request", content: problemContent },
+        409: { description: "Phone already registered", content: problemContent },
       },
     }),
     async (c) => {
@@ -89,7 +90,7 @@ export function clientRoutes(deps: ClientRouteDeps) {
       summary: "Clients, by id",
       request: { query: pageQuery },
       responses: {
-        200: { description: "A page of clients", content: json(z.array(clientSchema)) },
+        200: { description: "A page of clients", content: jsonContent(z.array(clientSchema)) },
       },
     }),
     async (c) => {
@@ -105,8 +106,8 @@ export function clientRoutes(deps: ClientRouteDeps) {
       summary: "One client",
       request: { params: idParam },
       responses: {
-        200: { description: "The client", content: json(clientSchema) },
-        404: { description: "No such client", content: problemJson },
+        200: { description: "The client", content: jsonContent(clientSchema) },
+        404: { description: "No such client", content: problemContent },
       },
     }),
     async (c) => {
@@ -122,12 +123,12 @@ export function clientRoutes(deps: ClientRouteDeps) {
       method: "patch",
       path: "/{id}",
       summary: "Change a client (a new phone derives a new operator code unless one is given)",
-      request: { params: idParam, body: { content: json(updateClientSchema) } },
+      request: { params: idParam, body: { content: jsonContent(updateClientSchema) } },
       responses: {
-        200: { description: "The client", content: json(clientSchema) },
-        400: { description: "Invalid request", content: problemJson },
-        404: { description: "No such client", content: problemJson },
-        409: { description: "Phone already registered", content: problemJson },
+        200: { description: "The client", content: jsonContent(clientSchema) },
+        400: { description: "Invalid request", content: problemContent },
+        404: { description: "No such client", content: problemContent },
+        409: { description: "Phone already registered", content: problemContent },
       },
     }),
     async (c) => {
@@ -161,7 +162,7 @@ export function clientRoutes(deps: ClientRouteDeps) {
       request: { params: idParam },
       responses: {
         204: { description: "Deleted" },
-        404: { description: "No such client", content: problemJson },
+        404: { description: "No such client", content: problemContent },
       },
     }),
     async (c) => {

@@ -12,8 +12,4 @@ export const pageQuery = z.object({
   offset: z.coerce.number().int().min(0).default(0),
 });
 
-export const problemJson = {
-  "application/problem+json": { schema: z.object({}).passthrough() },
-};
-
 export const causeOf = (c: Context<AppEnv>) => ({ correlationId: c.get("correlationId") });

@@ -6,7 +6,9 @@ import {
   ConflictError,
   createRouter,
   enqueue,
+  jsonContent,
   NotFoundError,
+  problemContent,
   requestActor,
   type Sql,
   ValidationError,
@@ -34,7 +36,7 @@ import {
   updateMailingSchema,
   windowOf,
 } from "../domain/model.ts";
-import { causeOf, idParam, pageQuery, problemJson } from "./common.ts";
+import { causeOf, idParam, pageQuery } from "./common.ts";
 
 export interface MailingRouteDeps {
   service: string;
@@ -46,7 +48,6 @@ export interface MailingRouteDeps {
 }
 
 const notFound = (id: number) => new NotFoundError(`Mailing ${id} not found`);
-const json = <T extends z.ZodType>(schema: T) => ({ "application/json": { schema } });
 const mailingWithCounts = mailingSchema.extend({ stats: statusCountsSchema }).openapi(
   "MailingStats",
 );
@@ -95,10 +96,10 @@ export function mailingRoutes(deps: MailingRouteDeps) {
       method: "post",
       path: "/",
       summary: "Create a mailing; it starts at start_at (at once when that has passed)",
-      request: { body: { content: json(createMailingSchema) } },
+      request: { body: { content: jsonContent(createMailingSchema) } },
       responses: {
-        201: { description: "Created", content: json(mailingSchema) },
-        400: { description: "Invalid request", content: problemJson },
+        201: { description: "Created", content: jsonContent(mailingSchema) },
+        400: { description: "Invalid request", content: problemContent },
       },
     }),
     async (c) => {
@@ -120,7 +121,7 @@ export function mailingRoutes(deps: MailingRouteDeps) {
       summary: "Mailings, by id",
       request: { query: pageQuery },
       responses: {
-        200: { description: "A page of mailings", content: json(z.array(mailingSchema)) },
+        200: { description: "A page of mailings", content: jsonContent(z.array(mailingSchema)) },
       },
     }),
     async (c) => {
@@ -136,7 +137,10 @@ export function mailingRoutes(deps: MailingRouteDeps) {
       summary: "Every mailing with its message counts by status",
       request: { query: pageQuery },
       responses: {
-        200: { description: "Mailings with counts", content: json(z.array(mailingWithCounts)) },
+        200: {
+          description: "Mailings with counts",
+          content: jsonContent(z.array(mailingWithCounts)),
+        },
       },
     }),
     async (c) => {
@@ -154,8 +158,8 @@ export function mailingRoutes(deps: MailingRouteDeps) {
       summary: "One mailing",
       request: { params: idParam },
       responses: {
-        200: { description: "The mailing", content: json(mailingSchema) },
-        404: { description: "No such mailing", content: problemJson },
+        200: { description: "The mailing", content: jsonContent(mailingSchema) },
+        404: { description: "No such mailing", content: problemContent },
       },
     }),
     async (c) => {
@@ -178,7 +182,7 @@ export function mailingRoutes(deps: MailingRouteDeps) {
       responses: {
         200: {
           description: "Counts and a page of messages",
-          content: json(
+          content: jsonContent(
             z.object({
               mailing: mailingSchema,
               stats: statusCountsSchema,
@@ -186,7 +190,7 @@ export function mailingRoutes(deps: MailingRouteDeps) {
             }),
           ),
         },
-        404: { description: "No such mailing", content: problemJson },
+        404: { description: "No such mailing", content: problemContent },
       },
     }),
     async (c) => {
@@ -205,12 +209,12 @@ export function mailingRoutes(deps: MailingRouteDeps) {
       method: "patch",
       path: "/{id}",
       summary: "Change a mailing; messages not yet sent follow the change",
-      request: { params: idParam, body: { content: json(updateMailingSchema) } },
+      request: { params: idParam, body: { content: jsonContent(updateMailingSchema) } },
       responses: {
-        200: { description: "The mailing", content: json(mailingSchema) },
-        400: { description: "Invalid request", content: problemJson },
-        404: { description: "No such mailing", content: problemJson },
-        409: { description: "The mailing has finished", content: problemJson },
+        200: { description: "The mailing", content: jsonContent(mailingSchema) },
+        400: { description: "Invalid request", content: problemContent },
+        404: { description: "No such mailing", content: problemContent },
+        409: { description: "The mailing has finished", content: problemContent },
       },
     }),
     async (c) => {
@@ -257,7 +261,7 @@ export function mailingRoutes(deps: MailingRouteDeps) {
       request: { params: idParam },
       responses: {
         204: { description: "Deleted" },
-        404: { description: "No such mailing", content: problemJson },
+        404: { description: "No such mailing", content: problemContent },
       },
     }),
     async (c) => {

@@ -1,6 +1,6 @@
 /** `/api/v1/orders`: one order by id (the WB model, exactly), and the newest orders. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { createRouter, NotFoundError } from "../../../shared/mod.ts";
+import { createRouter, jsonContent, NotFoundError, problemContent } from "../../../shared/mod.ts";
 import { ORDER_UID_PATTERN, orderSchema } from "../domain/order.ts";
 import type { OrderReads } from "../handlers/queries.ts";
 
@@ -18,7 +18,6 @@ const pageBody = z.object({
   orders: z.array(orderSchema),
   next_cursor: z.string().nullable(),
 });
-const problemJson = { "application/problem+json": { schema: z.object({}).passthrough() } };
 
 export function ordersRoutes(reads: OrderReads) {
   const router = createRouter();
@@ -32,10 +31,10 @@ export function ordersRoutes(reads: OrderReads) {
       responses: {
         200: {
           description: "The order (x-order-source says mirror, kv or postgres)",
-          content: { "application/json": { schema: orderSchema } },
+          content: jsonContent(orderSchema),
         },
-        400: { description: "Malformed order_uid", content: problemJson },
-        404: { description: "No such order", content: problemJson },
+        400: { description: "Malformed order_uid", content: problemContent },
+        404: { description: "No such order", content: problemContent },
       },
     }),
     async (c) => {
@@ -56,8 +55,8 @@ export function ordersRoutes(reads: OrderReads) {
       summary: "The newest orders first (by date_created), keyset-paginated",
       request: { query: pageQuery },
       responses: {
-        200: { description: "A page", content: { "application/json": { schema: pageBody } } },
-        400: { description: "Invalid limit or cursor", content: problemJson },
+        200: { description: "A page", content: jsonContent(pageBody) },
+        400: { description: "Invalid limit or cursor", content: problemContent },
       },
     }),
     async (c) => {

@@ -7,7 +7,9 @@ import {
   createEvent,
   createRouter,
   enqueue,
+  jsonContent,
   NotFoundError,
+  problemContent,
   requestActor,
   type Sql,
 } from "../../../shared/mod.ts";
@@ -35,7 +37,6 @@ const idParam = z.object({
   id: z.coerce.number().int().positive().openapi({ param: { name: "id", in: "path" }, example: 1 }),
 });
 const userBody = z.object({ result: z.literal(true), user: userSchema });
-const problemJson = { "application/problem+json": { schema: z.object({}).passthrough() } };
 
 const notFound = (id: number) => {
   const message = `User ${id} not found`;
@@ -53,10 +54,10 @@ export function usersRoutes(deps: UsersRouteDeps) {
       method: "post",
       path: "/",
       summary: "Create a user (publishes user.created); Idempotency-Key supported",
-      request: { body: { content: { "application/json": { schema: createUserSchema } } } },
+      request: { body: { content: jsonContent(createUserSchema) } },
       responses: {
-        201: { description: "Created", content: { "application/json": { schema: userBody } } },
-        400: { description: "Invalid request", content: problemJson },
+        201: { description: "Created", content: jsonContent(userBody) },
+        400: { description: "Invalid request", content: problemContent },
       },
     }),
     async (c) => {
@@ -95,8 +96,8 @@ export function usersRoutes(deps: UsersRouteDeps) {
       summary: "One user",
       request: { params: idParam },
       responses: {
-        200: { description: "The user", content: { "application/json": { schema: userBody } } },
-        404: { description: "No such user", content: problemJson },
+        200: { description: "The user", content: jsonContent(userBody) },
+        404: { description: "No such user", content: problemContent },
       },
     }),
     async (c) => {
@@ -114,12 +115,12 @@ export function usersRoutes(deps: UsersRouteDeps) {
       summary: "Rename a user (publishes user.updated)",
       request: {
         params: idParam,
-        body: { content: { "application/json": { schema: updateUserSchema } } },
+        body: { content: jsonContent(updateUserSchema) },
       },
       responses: {
-        200: { description: "The user", content: { "application/json": { schema: userBody } } },
-        400: { description: "Invalid request", content: problemJson },
-        404: { description: "No such user", content: problemJson },
+        200: { description: "The user", content: jsonContent(userBody) },
+        400: { description: "Invalid request", content: problemContent },
+        404: { description: "No such user", content: problemContent },
       },
     }),
     async (c) => {
@@ -164,11 +165,7 @@ export function usersRoutes(deps: UsersRouteDeps) {
       responses: {
         200: {
           description: "A page of users",
-          content: {
-            "application/json": {
-              schema: z.object({ result: z.literal(true), users: z.array(userSchema) }),
-            },
-          },
+          content: jsonContent(z.object({ result: z.literal(true), users: z.array(userSchema) })),
         },
       },
     }),
