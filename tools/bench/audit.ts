@@ -4,8 +4,9 @@
  *  1. publishes N audit events (100,000) to the AUDIT stream;
  *  2. raw baseline: a plain pull consumer consumes and acks the same N messages;
  *  3. the auditlog ingest (consumer runtime in batch mode without inbox, dedup by event id under
- *     the chain-head lock, hash chain, multi-row insert into audit_logs with its indexes) stores
- *     the same N messages; prints both rates and their ratio;
+ *     the chain-head lock, hash chain, multi-row
+ *     insert into audit_logs with its indexes) stores the same N messages;
+ *     prints both rates and their ratio;
  *  4. tops audit_logs up to M rows (1,000,000) with one insert … select generate_series, then
  *     serves the auditlog HTTP app on 127.0.0.1 and times Q queries by actor and Q by target
  *     (first page of 50, newest first): p50 / p99 / max.
