@@ -3,8 +3,7 @@
  * PostgreSQL (durable settings: fsync on), in one run:
  *  1. publishes N audit events (100,000) to the AUDIT stream;
  *  2. raw baseline: a plain pull consumer consumes and acks the same N messages;
- *  3. the auditlog ingest (consumer runtime in batch mode without inbox, dedup by event id under
- *     the chain-head lock, hash chain, multi-row
+ *  3. the auditlog ingest (consumer runtime in batch mode, inbox dedup, hash chain, multi-row
  *     insert into audit_logs with its indexes) stores the same N messages;
  *     prints both rates and their ratio;
  *  4. tops audit_logs up to M rows (1,000,000) with one insert … select generate_series, then
@@ -161,7 +160,7 @@ try {
   const storedRate = N / storedSeconds;
   await Promise.all(consumers.map((c) => c.stop()));
   log(
-    `stored (batch ${BATCH} x ${PIPELINES} pipelines, dedup by event id, hash chain, 8 indexes): ${N} events in ${
+    `stored (batch ${BATCH} x ${PIPELINES} pipelines, inbox, hash chain, 8 indexes): ${N} events in ${
       storedSeconds.toFixed(2)
     } s = ${rate(N, storedSeconds)} events/s`,
   );

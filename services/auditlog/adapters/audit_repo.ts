@@ -73,21 +73,16 @@ export function toView(r: Row): AuditLogView {
 }
 
 /**
- * Appends records at the end of the chain in one multi-row insert, each event id once: records
- * already stored (a redelivery) or repeated in `records` are skipped before any seq or hash is
- * given out, so the chain stays gap-free. The head row is locked for the rest of the
- * transaction, so replicas append in turn and the chain stays linear; the stored ids are looked
- * up after taking the lock, so they include what the previous holder committed. Only that
- * look-up, the hashing and the insert happen under the lock: canonical texts and row JSON are
- * built before it.
+ * Appends records at the end of the chain in one multi-row insert. The head row is locked for
+ * the rest of the transaction, so replicas append in turn and the chain stays linear. Only
+ * the hashing and the insert happen under the lock: canonical texts and row JSON are built
+ * before it.
  */
 export async function appendRecords(
   tx: TransactionSql,
   records: AuditRecord[],
-): Promise<{ stored: number; first: number; last: number }> {
-  const unique = [...new Map(records.map((r) => [r.event_id, r])).values()];
-  const prepared = unique.map((r) => ({
-    event_id: r.event_id,
+): Promise<{ first: number; last: number }> {
+  const prepared = records.map((r) => ({
     canonical: canonicalRecord(r),
     // The row without seq and hashes; they are spliced in front once the head is known.
     body: JSON.stringify({
@@ -109,20 +104,12 @@ export async function appendRecords(
   }));
   const [head] = await tx<{ seq: string; hash: string }[]>`
     select seq, hash from audit_chain_head for update`;
-  // A separate statement after the lock: its snapshot sees the rows of the previous holder.
-  const existing = await tx<{ event_id: string }[]>`
-    select event_id from audit_logs where event_id = any(${
-    tx.array(unique.map((r) => r.event_id))
-  }::text[])`;
-  const skip = new Set(existing.map((r) => r.event_id));
-  const fresh = skip.size === 0 ? prepared : prepared.filter((p) => !skip.has(p.event_id));
-  if (fresh.length === 0) return { stored: 0, first: Number(head.seq) + 1, last: Number(head.seq) };
   const links = chainLinks(
     { seq: Number(head.seq), hash: head.hash },
-    fresh.map((p) => p.canonical),
+    prepared.map((p) => p.canonical),
   );
   const rows = links.map((l, i) =>
-    `{"seq":${l.seq},"prev_hash":"${l.prev_hash}","hash":"${l.hash}",${fresh[i].body}`
+    `{"seq":${l.seq},"prev_hash":"${l.prev_hash}","hash":"${l.hash}",${prepared[i].body}`
   );
   const last = links[links.length - 1];
   // One statement, one parameter for the whole batch: cheaper to bind and parse than
@@ -146,7 +133,7 @@ export async function appendRecords(
   if (moved.count !== 1) {
     throw new Error(`Cannot append ${rows.length} audit rows: the chain head did not move`);
   }
-  return { stored: links.length, first: links[0].seq, last: last.seq };
+  return { first: links[0].seq, last: last.seq };
 }
 
 function conditions(sql: Queryable, f: AuditFilters) {

@@ -1,8 +1,4 @@
-/**
- * Ingest of `audit.>`: each batch of events becomes one chained multi-row insert. The consumer
- * runs without its inbox: audit_logs' unique event id is the de-duplication, checked by
- * appendRecords under the chain-head lock before seqs and hashes are given out.
- */
+/** Ingest of `audit.>`: each batch of events becomes one chained multi-row insert. */
 import type { NatsConnection } from "@nats-io/transport";
 import {
   type AuditData,
@@ -23,8 +19,8 @@ export function ingestHandler(deps: { metrics?: Metrics }): BatchHandler<AuditDa
   const stored = deps.metrics?.counter("audit_events_stored_total", "Audit events stored");
   const chainHead = deps.metrics?.gauge("audit_chain_head_seq", "Last seq of the hash chain");
   return async function storeAuditEvents(events, ctx) {
-    const { stored: n, last } = await appendRecords(ctx.tx, events.map(recordFromEvent));
-    stored?.inc(n);
+    const { last } = await appendRecords(ctx.tx, events.map(recordFromEvent));
+    stored?.inc(events.length);
     chainHead?.set(last);
   };
 }
@@ -39,7 +35,7 @@ export interface IngestOptions {
   maxWaitMs: number;
   /**
    * Batches in flight per process. While one holds the chain head, the next is decoded and
-   * its rows prepared, so the JavaScript and Postgres work overlap.
+   * claimed in the inbox, so the JavaScript and Postgres work overlap.
    */
   pipelines: number;
 }
@@ -58,7 +54,6 @@ export function startIngest(options: IngestOptions): RunningConsumer[] {
       logger: options.logger,
       metrics: options.metrics,
       decode,
-      // No inbox: the handler skips event ids already in audit_logs (their unique key).
-      batch: { handler, size: options.batchSize, maxWaitMs: options.maxWaitMs, inbox: false },
+      batch: { handler, size: options.batchSize, maxWaitMs: options.maxWaitMs },
     }));
 }
