@@ -79,12 +79,6 @@ export interface BatchOptions<T> extends CommonOptions<T> {
     size: number;
     /** How long a partial batch waits for more messages. */
     maxWaitMs?: number;
-    /**
-     * Record each event in the inbox (the default). Turn it off only when the handler's own
-     * writes are idempotent by event id (a unique key it skips on conflict): it then gets every
-     * event of the batch, redeliveries included, and must make them no-ops itself.
-     */
-    inbox?: boolean;
   };
 }
 
@@ -366,11 +360,8 @@ export function startConsumer<T = unknown>(options: ConsumerOptions<T>): Running
         sql.begin(async (tx) => {
           // The same event may appear twice in one batch (a redelivery racing its original).
           const unique = [...new Map(items.map((i) => [i.event.id, i])).values()];
-          const events = batch.inbox === false
-            ? unique.map((i) => i.event)
-            : await claimInbox(tx, unique.map((i) => i.event.id)).then((fresh) =>
-              unique.filter((i) => fresh.has(i.event.id)).map((i) => i.event)
-            );
+          const fresh = await claimInbox(tx, unique.map((i) => i.event.id));
+          const events = unique.filter((i) => fresh.has(i.event.id)).map((i) => i.event);
           if (events.length > 0) {
             await batch.handler(events, {
               logger: log,
