@@ -95,19 +95,23 @@ export class OutboxRelay {
     return await sql.begin(async (tx) => {
       // Rows another relay holds are skipped; a row is taken only if no earlier row of its
       // aggregate is left behind (held by another relay), which keeps per-aggregate order.
+      // The rows left behind are those below the batch's last seq that are not in it: one
+      // range scan, however many rows of one hot aggregate the batch holds.
       const rows = await tx<OutboxRow[]>`
-        with batch as (
+        with batch as materialized (
           select seq, event_id, subject, aggregate, headers, payload
           from outbox order by seq limit ${batchSize}
           for update skip locked
+        ),
+        behind as (
+          select o.aggregate, min(o.seq) as seq from outbox o
+          where o.seq < (select max(seq) from batch)
+            and not exists (select 1 from batch b where b.seq = o.seq)
+          group by o.aggregate
         )
         select b.seq, b.event_id, b.subject, b.headers, b.payload
-        from batch b
-        where not exists (
-          select 1 from outbox o
-          where o.aggregate = b.aggregate and o.seq < b.seq
-            and o.seq not in (select seq from batch)
-        )
+        from batch b left join behind h on h.aggregate = b.aggregate
+        where h.seq is null or h.seq > b.seq
         order by b.seq`;
       if (rows.length === 0) return 0;
       // Publishes are pipelined on one connection, so the server stores them in this order.
@@ -185,9 +189,9 @@ export class OutboxRelay {
 
   /**
    * The outbox is a queue table: every row is deleted moments after it was written. The
-   * per-aggregate order check walks the aggregate's index entries, and a hot aggregate piles up
-   * thousands of dead ones between autovacuum runs, slowing every pass; vacuuming the small
-   * table often keeps the walk short.
+   * relay's scans walk the primary key from its low end, and thousands of dead entries pile up
+   * there between autovacuum runs, slowing every pass; vacuuming the small table often keeps
+   * the walk short.
    */
   #vacuuming = false;
   #vacuumIfDue(): void {
