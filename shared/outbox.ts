@@ -29,25 +29,34 @@ export async function enqueue(
 ): Promise<void> {
   const list = Array.isArray(events) ? events : [events];
   if (list.length === 0) return;
-  const rows = list.map((event) => {
+  const ids: string[] = [];
+  const subjects: string[] = [];
+  const aggregates: string[] = [];
+  const payloads: string[] = [];
+  for (const event of list) {
     const spec = catalog.events[event.type];
     if (!spec) throw new Error(`Event type "${event.type}" is not in the catalog`);
     const checked = spec.schema.safeParse(event.data);
     if (!checked.success) {
       throw ValidationError.of(`Cannot emit ${event.type}`, issuesFromZod(checked.error));
     }
-    return {
-      event_id: event.id,
-      subject: subjectOf(catalog, event.type),
-      aggregate: `${event.type.split(".")[0]}:${event.subject}`,
-      headers: headers,
-      payload: encoder.encode(JSON.stringify(event)),
-    };
-  });
-  await tx`insert into outbox ${
-    tx(rows, "event_id", "subject", "aggregate", "headers", "payload")
-  }`;
-  await tx`select pg_notify(${OUTBOX_CHANNEL}, '')`;
+    ids.push(event.id);
+    subjects.push(subjectOf(catalog, event.type));
+    aggregates.push(`${event.type.split(".")[0]}:${event.subject}`);
+    payloads.push(JSON.stringify(event));
+  }
+  // One statement whose text does not depend on the number of events: Postgres and the driver
+  // prepare it once per connection, and the notification rides along.
+  await tx`
+    with written as (
+      insert into outbox (event_id, subject, aggregate, headers, payload)
+      select id, subject, aggregate, ${JSON.stringify(headers)}::jsonb, payload
+      from unnest(${tx.array(ids)}::uuid[], ${tx.array(subjects)}::text[],
+                  ${tx.array(aggregates)}::text[], ${tx.array(payloads)}::text[])
+        as e(id, subject, aggregate, payload)
+      returning 1
+    )
+    select pg_notify(${OUTBOX_CHANNEL}, '') from (select 1 from written limit 1) w`;
 }
 
 export interface RelayOptions {
@@ -67,7 +76,7 @@ interface OutboxRow {
   event_id: string;
   subject: string;
   headers: Record<string, string>;
-  payload: Uint8Array;
+  payload: string;
 }
 
 export class OutboxRelay {
@@ -119,13 +128,13 @@ export class OutboxRelay {
         this.#o.nc,
         rows.map((row) => ({
           subject: row.subject,
-          payload: row.payload,
+          payload: encoder.encode(row.payload),
           msgId: row.event_id,
           headers: row.headers ?? {},
         })),
       );
       await this.#o.afterPublish?.(rows.map((r) => r.event_id));
-      await tx`delete from outbox where seq in ${tx(rows.map((r) => r.seq))}`;
+      await tx`delete from outbox where seq = any(${tx.array(rows.map((r) => r.seq))}::bigint[])`;
       return rows.length;
     });
   }

@@ -47,8 +47,8 @@ async function setup(env: Awaited<ReturnType<typeof testEnv>>) {
 }
 
 async function outbox(sql: Sql): Promise<Envelope<Record<string, unknown>>[]> {
-  const rows = await sql<{ payload: Uint8Array }[]>`select payload from outbox order by seq`;
-  return rows.map((r) => JSON.parse(new TextDecoder().decode(r.payload)));
+  const rows = await sql<{ payload: string }[]>`select payload from outbox order by seq`;
+  return rows.map((r) => JSON.parse(r.payload));
 }
 
 integration(

@@ -11,7 +11,7 @@ export async function lockBalances(
   if (ids.length === 0) return new Map();
   const rows = await tx<{ account_id: string; balance_cents: string }[]>`
     select account_id, balance_cents from accounts
-    where account_id in ${tx(ids)}
+    where account_id = any(${tx.array(ids.map(String))}::bigint[])
     order by account_id
     for update`;
   return new Map(rows.map((r) => [Number(r.account_id), BigInt(r.balance_cents)]));
@@ -46,7 +46,7 @@ export async function findDecided(
   }[]>`
     select transaction_id, source_account_id, destination_account_id, amount_cents, status,
            reason, source_balance_cents, destination_balance_cents
-    from transfers where transaction_id in ${tx(ids)}`;
+    from transfers where transaction_id = any(${tx.array(ids.map(String))}::bigint[])`;
   return new Map(rows.map((r) => [Number(r.transaction_id), {
     transactionId: Number(r.transaction_id),
     sourceId: Number(r.source_account_id),
@@ -74,69 +74,48 @@ export async function writeDecisions(
   if (decisions.length === 0) return;
   const applied = decisions.filter((d) => d.kind === "completed");
   const changed = new Set<number>();
-  const postings: Record<string, string | number>[] = [];
+  const postings = { account: [] as string[], transaction: [] as string[], kind: [] as string[] };
+  const postingCents = { amount: [] as string[], after: [] as string[] };
   for (const d of applied) {
-    changed.add(d.transfer.sourceId).add(d.transfer.destinationId);
-    const amount = d.transfer.amount;
-    postings.push({
-      account_id: d.transfer.sourceId,
-      transaction_id: d.transfer.transactionId,
-      kind: "debit",
-      amount_cents: (-amount).toString(),
-      balance_after_cents: d.source.after.toString(),
-    }, {
-      account_id: d.transfer.destinationId,
-      transaction_id: d.transfer.transactionId,
-      kind: "credit",
-      amount_cents: amount.toString(),
-      balance_after_cents: d.destination.after.toString(),
-    });
+    const t = d.transfer;
+    changed.add(t.sourceId).add(t.destinationId);
+    postings.account.push(String(t.sourceId), String(t.destinationId));
+    postings.transaction.push(String(t.transactionId), String(t.transactionId));
+    postings.kind.push("debit", "credit");
+    postingCents.amount.push((-t.amount).toString(), t.amount.toString());
+    postingCents.after.push(d.source.after.toString(), d.destination.after.toString());
   }
+  // Arrays instead of one VALUES row per item: the statements' text does not depend on the
+  // batch size, so each is prepared once per connection.
   if (changed.size > 0) {
     const ids = [...changed];
     await tx`
       update accounts a set balance_cents = u.balance, updated_at = now()
-      from (
-        select unnest(${tx.array(ids.map(String))}::text[])::bigint as id,
-               unnest(${tx.array(ids.map((id) => balances.get(id)!.toString()))}::text[])::bigint
-                 as balance
-      ) u
+      from unnest(${tx.array(ids.map(String))}::bigint[],
+                  ${tx.array(ids.map((id) => balances.get(id)!.toString()))}::bigint[])
+        as u(id, balance)
       where a.account_id = u.id`;
-    for (let i = 0; i < postings.length; i += 1_000) {
-      await tx`insert into postings ${
-        tx(
-          postings.slice(i, i + 1_000),
-          "account_id",
-          "transaction_id",
-          "kind",
-          "amount_cents",
-          "balance_after_cents",
-        )
-      }`;
-    }
+    await tx`
+      insert into postings (account_id, transaction_id, kind, amount_cents, balance_after_cents)
+      select * from unnest(${tx.array(postings.account)}::bigint[],
+                           ${tx.array(postings.transaction)}::bigint[],
+                           ${tx.array(postings.kind)}::text[],
+                           ${tx.array(postingCents.amount)}::bigint[],
+                           ${tx.array(postingCents.after)}::bigint[])`;
   }
-  const rows = decisions.map((d) => ({
-    transaction_id: d.transfer.transactionId,
-    source_account_id: d.transfer.sourceId,
-    destination_account_id: d.transfer.destinationId,
-    amount_cents: d.transfer.amount.toString(),
-    status: d.kind,
-    reason: d.kind === "failed" ? d.reason : null,
-    source_balance_cents: d.kind === "completed" ? d.source.after.toString() : null,
-    destination_balance_cents: d.kind === "completed" ? d.destination.after.toString() : null,
-  }));
-  await tx`insert into transfers ${
-    tx(
-      rows,
-      "transaction_id",
-      "source_account_id",
-      "destination_account_id",
-      "amount_cents",
-      "status",
-      "reason",
-      "source_balance_cents",
-      "destination_balance_cents",
-    )
-  }
+  const col = <T>(f: (d: TransferDecision) => T) => tx.array(decisions.map(f) as string[]);
+  await tx`
+    insert into transfers (transaction_id, source_account_id, destination_account_id,
+                           amount_cents, status, reason, source_balance_cents,
+                           destination_balance_cents)
+    select * from unnest(
+      ${col((d) => String(d.transfer.transactionId))}::bigint[],
+      ${col((d) => String(d.transfer.sourceId))}::bigint[],
+      ${col((d) => String(d.transfer.destinationId))}::bigint[],
+      ${col((d) => d.transfer.amount.toString())}::bigint[],
+      ${col((d) => d.kind)}::text[],
+      ${col((d) => d.kind === "failed" ? d.reason : null)}::text[],
+      ${col((d) => d.kind === "completed" ? d.source.after.toString() : null)}::bigint[],
+      ${col((d) => d.kind === "completed" ? d.destination.after.toString() : null)}::bigint[])
     on conflict (transaction_id) do nothing`;
 }
