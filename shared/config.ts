@@ -45,6 +45,7 @@ export const env = {
   logLevel: () => z.enum(["debug", "info", "warn", "error"]).default("info"),
   millis: (fallback: number) => z.coerce.number().int().min(0).default(fallback),
   positiveInt: (fallback: number) => z.coerce.number().int().min(1).default(fallback),
+  nonNegativeInt: (fallback: number) => z.coerce.number().int().min(0).default(fallback),
   flag: (fallback: boolean) =>
     z.enum(["true", "false", "1", "0"]).default(fallback ? "true" : "false").transform((v) =>
       v === "true" || v === "1"

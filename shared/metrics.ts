@@ -15,7 +15,13 @@ export interface Metrics {
   outboxErrors: client.Counter<never>;
   /** Service-specific metrics register here too. */
   counter<L extends string>(name: string, help: string, labels?: L[]): client.Counter<L>;
-  gauge<L extends string>(name: string, help: string, labels?: L[]): client.Gauge<L>;
+  /** With `read`, the gauge takes its value from it at scrape time. */
+  gauge<L extends string>(
+    name: string,
+    help: string,
+    labels?: L[],
+    read?: () => number,
+  ): client.Gauge<L>;
   histogram<L extends string>(
     name: string,
     help: string,
@@ -30,8 +36,25 @@ export function createMetrics(service: string, options: { process?: boolean } = 
   if (options.process ?? true) client.collectDefaultMetrics({ register: registry });
   const counter = <L extends string>(name: string, help: string, labels: L[] = []) =>
     new client.Counter<L>({ name, help, labelNames: labels, registers: [registry] });
-  const gauge = <L extends string>(name: string, help: string, labels: L[] = []) =>
-    new client.Gauge<L>({ name, help, labelNames: labels, registers: [registry] });
+  const gauge = <L extends string>(
+    name: string,
+    help: string,
+    labels: L[] = [],
+    read?: () => number,
+  ) =>
+    new client.Gauge<L>({
+      name,
+      help,
+      labelNames: labels,
+      registers: [registry],
+      ...(read
+        ? {
+          collect() {
+            this.set(read());
+          },
+        }
+        : {}),
+    });
   const histogram = <L extends string>(
     name: string,
     help: string,

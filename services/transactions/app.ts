@@ -10,7 +10,7 @@ import {
   type Sql,
 } from "../../shared/mod.ts";
 import { type PostgresGuard, postgresGuard } from "../accounts/adapters/postgres_guard.ts";
-import { transactionsRoutes } from "./routes/transactions.ts";
+import { type SubmitAdmission, transactionsRoutes } from "./routes/transactions.ts";
 
 export interface TransactionsDeps {
   service?: string;
@@ -22,6 +22,8 @@ export interface TransactionsDeps {
   /** The `idempotency` KV bucket; without it only the database backstop applies. */
   idempotencyKv?: KV;
   guard?: PostgresGuard;
+  /** Backpressure on submissions (see SubmitAdmission); none when absent. */
+  admission?: SubmitAdmission;
 }
 
 export function createApp(deps: TransactionsDeps) {
@@ -45,6 +47,8 @@ export function createApp(deps: TransactionsDeps) {
       catalog: deps.catalog,
       guard: deps.guard ?? postgresGuard(),
       service,
+      admission: deps.admission,
+      metrics: deps.metrics,
     }),
   );
   return app;

@@ -79,3 +79,57 @@ integration("transactions keep the original API's validation and errors", async 
   const pending = await app.request(`/api/v1/transactions/${tx.id}/reversal`, { method: "POST" });
   assert.equal(pending.status, 409, "a pending transfer cannot be reversed");
 });
+
+integration(
+  "submissions wait while the saga holds maxPending transfers, and are accepted anyway after maxWaitMs",
+  async () => {
+    await using env = await testEnv();
+    await env.migrate("transactions");
+    const sql = env.sql();
+    const app = createApp({
+      sql,
+      catalog: fleetCatalog,
+      logger: silentLogger,
+      metrics: createMetrics("transactions-admission-test"),
+      admission: { maxPending: 3, maxWaitMs: 1_500 },
+    });
+    const submit = async () => {
+      const started = performance.now();
+      const res = await app.request("/api/v1/transactions", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ source_account_id: 1, destination_account_id: 2, amount: "1.00" }),
+      });
+      const body = await res.json();
+      return { status: res.status, id: body.id as number, ms: performance.now() - started };
+    };
+    const pending = async () =>
+      (await sql`select count(*)::int as n from transactions where status = 'pending'`)[0].n;
+
+    // No ledger runs here, so nothing settles unless the test settles it.
+    const first = await Promise.all([submit(), submit(), submit()]);
+    assert.deepEqual(first.map((r) => r.status), [201, 201, 201]);
+
+    let fourthDone = false;
+    const fourth = submit().finally(() => fourthDone = true);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(fourthDone, false, "the fourth waits: three are pending");
+    assert.equal(await pending(), 3);
+    const metrics = await (await app.request("/metrics")).text();
+    assert.match(metrics, /^transfer_submissions_waiting\{[^}]*\} 1$/m);
+
+    await sql`update transactions set status = 'complete' where id = ${first[0].id}`;
+    const admitted = await fourth;
+    assert.equal(admitted.status, 201);
+    assert.ok(
+      admitted.ms < 1_200,
+      `admitted once one settled, not at the deadline: ${admitted.ms}`,
+    );
+
+    // Still three pending and nothing settles: the limit is soft, the fifth goes in late.
+    const late = await submit();
+    assert.equal(late.status, 201);
+    assert.ok(late.ms >= 1_400, `waited for room until maxWaitMs: ${late.ms}`);
+    assert.equal(await pending(), 4);
+  },
+);

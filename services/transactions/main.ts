@@ -24,6 +24,13 @@ const config = loadConfig({
   OUTCOME_BATCH_SIZE: env.positiveInt(200),
   /** How long a partial batch waits for more outcomes. */
   OUTCOME_BATCH_WAIT_MS: env.millis(2),
+  /**
+   * Submissions wait while this many transfers are pending (0: never wait). Bounds how long a
+   * transfer takes to settle under more load than the ledger can take.
+   */
+  TRANSFER_MAX_PENDING: env.nonNegativeInt(128),
+  /** Longest a submission waits for room; then it is accepted anyway. */
+  TRANSFER_ADMISSION_WAIT_MS: env.millis(2_000),
 });
 
 const runtime = await bootstrap({
@@ -43,6 +50,9 @@ const app = createApp({
   metrics: runtime.metrics,
   readiness: runtime.readiness,
   idempotencyKv: await runtime.kv(IDEMPOTENCY_BUCKET),
+  admission: config.TRANSFER_MAX_PENDING > 0
+    ? { maxPending: config.TRANSFER_MAX_PENDING, maxWaitMs: config.TRANSFER_ADMISSION_WAIT_MS }
+    : undefined,
 });
 
 const outcomes = startConsumer<TransferOutcome>({

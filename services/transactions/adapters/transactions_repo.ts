@@ -103,7 +103,7 @@ export async function rollbackMany(tx: Queryable, ids: number[]): Promise<Transa
   if (ids.length === 0) return [];
   const rows = await tx<Raw[]>`
     update transactions set status = 'rollback', updated_at = now()
-    where id in ${tx(ids)} and status = 'complete'
+    where id = any(${tx.array(ids.map(String))}::bigint[]) and status = 'complete'
     returning ${tx.unsafe(COLUMNS)}`;
   return rows.map(toTransaction);
 }
@@ -111,7 +111,8 @@ export async function rollbackMany(tx: Queryable, ids: number[]): Promise<Transa
 /** Which of `ids` exist. */
 export async function existing(tx: Queryable, ids: number[]): Promise<Set<number>> {
   if (ids.length === 0) return new Set();
-  const rows = await tx<{ id: string }[]>`select id from transactions where id in ${tx(ids)}`;
+  const rows = await tx<{ id: string }[]>`
+    select id from transactions where id = any(${tx.array(ids.map(String))}::bigint[])`;
   return new Set(rows.map((r) => Number(r.id)));
 }
 
@@ -123,42 +124,55 @@ export async function insertMany(
   tx: Queryable,
   items: NewTransaction[],
 ): Promise<{ row: Transaction; created: boolean }[]> {
-  const ids = await tx<{ id: string }[]>`
-    select nextval(pg_get_serial_sequence('transactions', 'id'))::text as id
-    from generate_series(1, ${items.length})`;
-  const values = items.map((t, i) => ({
-    id: ids[i].id,
-    source_account_id: t.sourceAccountId,
-    destination_account_id: t.destinationAccountId,
+  const values = items.map((t) => ({
+    source_account_id: String(t.sourceAccountId),
+    destination_account_id: String(t.destinationAccountId),
     amount_cents: t.amount.toString(),
-    reversal_of: t.reversalOf ?? null,
+    reversal_of: t.reversalOf == null ? null : String(t.reversalOf),
     idempotency_key: t.idempotencyKey ?? null,
   }));
-  const inserted = await tx<Raw[]>`
-    insert into transactions ${
-    tx(
-      values,
-      "id",
-      "source_account_id",
-      "destination_account_id",
-      "amount_cents",
-      "reversal_of",
-      "idempotency_key",
+  const col = (f: (v: (typeof values)[number]) => string | null) =>
+    tx.array(values.map(f) as string[]);
+  // Each input is numbered (with ordinality) so it gets its own row back. The statement's text
+  // does not depend on the batch size: it is prepared once per connection.
+  const inserted = await tx<(Raw & { n: string })[]>`
+    with input as (
+      select nextval(pg_get_serial_sequence('transactions', 'id')) as id, *
+      from unnest(${col((v) => v.source_account_id)}::bigint[],
+                  ${col((v) => v.destination_account_id)}::bigint[],
+                  ${col((v) => v.amount_cents)}::bigint[],
+                  ${col((v) => v.reversal_of)}::bigint[],
+                  ${col((v) => v.idempotency_key)}::text[])
+        with ordinality as u(source_account_id, destination_account_id, amount_cents,
+                             reversal_of, idempotency_key, n)
+    ), written as (
+      insert into transactions (id, source_account_id, destination_account_id, amount_cents,
+                                reversal_of, idempotency_key)
+      select id, source_account_id, destination_account_id, amount_cents, reversal_of,
+             idempotency_key
+      from input
+      on conflict (idempotency_key) do nothing
+      returning ${tx.unsafe(COLUMNS)}
     )
-  }
-    on conflict (idempotency_key) do nothing
-    returning ${tx.unsafe(COLUMNS)}`;
-  const byId = new Map(inserted.map((r) => [r.id, toTransaction(r)]));
-  const missingKeys = values.filter((v) => !byId.has(v.id)).map((v) => v.idempotency_key!);
+    select w.*, i.n from written w join input i on i.id = w.id`;
+  const byInput = new Map(inserted.map((r) => [Number(r.n) - 1, toTransaction(r)]));
+  const missingKeys = values.filter((_, i) => !byInput.has(i)).map((v) => v.idempotency_key!);
   const earlier = new Map<string, Transaction>();
   if (missingKeys.length > 0) {
     const rows = await tx<(Raw & { idempotency_key: string })[]>`
       select ${tx.unsafe(COLUMNS)}, idempotency_key from transactions
-      where idempotency_key in ${tx(missingKeys)}`;
+      where idempotency_key = any(${tx.array(missingKeys)}::text[])`;
     for (const r of rows) earlier.set(r.idempotency_key, toTransaction(r));
   }
-  return values.map((v) => {
-    const row = byId.get(v.id);
+  return values.map((v, i) => {
+    const row = byInput.get(i);
     return row ? { row, created: true } : { row: earlier.get(v.idempotency_key!)!, created: false };
   });
+}
+
+/** Transfers submitted and not yet settled (the saga's work in progress). */
+export async function countPending(sql: Queryable): Promise<number> {
+  const [row] = await sql<{ n: number }[]>`
+    select count(*)::int as n from transactions where status = 'pending'`;
+  return row.n;
 }

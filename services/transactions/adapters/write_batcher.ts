@@ -4,11 +4,30 @@
  * waits only for the transaction in flight to finish; at most `concurrency` batches run at
  * once. When a batch fails for a reason other than Postgres being unreachable, its items are
  * retried one by one, so one bad item fails alone.
+ *
+ * With `admission`, items are written only while there is room downstream (see Admission):
+ * the rest wait in the queue, oldest first, and an item that has waited `maxWaitMs` is
+ * written anyway.
  */
 import { dispositionOf } from "../../../shared/mod.ts";
 
+/**
+ * Backpressure from whatever processes the written items next. Waiting at the door keeps the
+ * work in progress, and with it the time each item spends in progress, bounded when items
+ * arrive faster than they are finished.
+ */
+export interface Admission {
+  /** How many more items may be written now; zero or less when there is no room. */
+  room(): Promise<number>;
+  /** Longest an item waits for room; then it is written anyway (a soft limit, never a refusal). */
+  maxWaitMs: number;
+  /** How often room is asked again while there is none. */
+  pollMs: number;
+}
+
 interface Waiting<I, O> {
   item: I;
+  since: number;
   resolve: (value: O) => void;
   reject: (err: unknown) => void;
 }
@@ -17,36 +36,71 @@ export class WriteBatcher<I, O> {
   readonly #write: (items: I[]) => Promise<O[]>;
   readonly #maxBatch: number;
   readonly #concurrency: number;
+  readonly #admission: Admission | undefined;
   #queue: Waiting<I, O>[] = [];
   #running = 0;
+  /** Items in batches being written: not yet visible to `admission.room()`. */
+  #writing = 0;
 
   constructor(
     write: (items: I[]) => Promise<O[]>,
-    options: { maxBatch?: number; concurrency?: number } = {},
+    options: { maxBatch?: number; concurrency?: number; admission?: Admission } = {},
   ) {
     this.#write = write;
     this.#maxBatch = options.maxBatch ?? 100;
     this.#concurrency = options.concurrency ?? 2;
+    this.#admission = options.admission;
   }
 
   /** Resolves with this item's result once its batch committed. */
   submit(item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
-      this.#queue.push({ item, resolve, reject });
+      this.#queue.push({ item, since: performance.now(), resolve, reject });
       if (this.#running < this.#concurrency) this.#drain();
     });
+  }
+
+  /** Items waiting to be written. */
+  get waiting(): number {
+    return this.#queue.length;
   }
 
   async #drain(): Promise<void> {
     this.#running++;
     try {
       while (this.#queue.length > 0) {
-        const batch = this.#queue.splice(0, this.#maxBatch);
-        await this.#run(batch);
+        const take = await this.#admitted();
+        if (take === 0) {
+          await new Promise((r) => setTimeout(r, this.#admission!.pollMs));
+          continue;
+        }
+        const batch = this.#queue.splice(0, take);
+        this.#writing += batch.length;
+        try {
+          await this.#run(batch);
+        } finally {
+          this.#writing -= batch.length;
+        }
       }
     } finally {
       this.#running--;
     }
+  }
+
+  /** How many of the queued items to write now. */
+  async #admitted(): Promise<number> {
+    const admission = this.#admission;
+    if (!admission) return this.#maxBatch;
+    let room: number;
+    try {
+      room = await admission.room() - this.#writing;
+    } catch {
+      room = this.#maxBatch; // cannot tell: let the write itself succeed or fail
+    }
+    const deadline = performance.now() - admission.maxWaitMs;
+    let overdue = 0;
+    while (overdue < this.#queue.length && this.#queue[overdue].since <= deadline) overdue++;
+    return Math.min(this.#maxBatch, this.#queue.length, Math.max(room, overdue, 0));
   }
 
   async #run(batch: Waiting<I, O>[]): Promise<void> {

@@ -27,3 +27,44 @@ Deno.test("a failing item fails alone; the rest of its batch succeeds", async ()
     "fulfilled",
   ]);
 });
+
+Deno.test("with admission, only as many items as there is room for are written", async () => {
+  let room = 2;
+  const written: number[][] = [];
+  const batcher = new WriteBatcher<number, number>((items) => {
+    written.push(items);
+    room -= items.length;
+    return Promise.resolve(items);
+  }, {
+    maxBatch: 50,
+    concurrency: 1,
+    admission: { room: () => Promise.resolve(room), maxWaitMs: 60_000, pollMs: 1 },
+  });
+  const all = Promise.all([1, 2, 3, 4, 5].map((n) => batcher.submit(n)));
+  await new Promise((r) => setTimeout(r, 30));
+  assert.deepEqual(written, [[1, 2]], "two admitted, three wait");
+  assert.equal(batcher.waiting, 3);
+  room = 3; // downstream finished three
+  assert.deepEqual(await all, [1, 2, 3, 4, 5]);
+  assert.deepEqual(written, [[1, 2], [3, 4, 5]]);
+});
+
+Deno.test("with admission, an item that waited maxWaitMs is written without room", async () => {
+  const batcher = new WriteBatcher<number, number>((items) => Promise.resolve(items), {
+    admission: { room: () => Promise.resolve(0), maxWaitMs: 50, pollMs: 5 },
+  });
+  const started = performance.now();
+  assert.equal(await batcher.submit(7), 7);
+  assert.ok(performance.now() - started >= 45);
+});
+
+Deno.test("with admission, a failing room check lets the write decide", async () => {
+  const batcher = new WriteBatcher<number, number>((items) => Promise.resolve(items), {
+    admission: {
+      room: () => Promise.reject(new Error("database down")),
+      maxWaitMs: 60_000,
+      pollMs: 5,
+    },
+  });
+  assert.equal(await batcher.submit(1), 1);
+});

@@ -9,6 +9,7 @@ import {
   createEvent,
   enqueue,
   jsonContent,
+  type Metrics,
   NotFoundError,
   requestActor,
   type Sql,
@@ -20,13 +21,14 @@ import { formatMoney, parseMoney } from "../../accounts/domain/money.ts";
 import { compatProblemContent, createCompatRouter } from "../../accounts/routes/compat.ts";
 import { accountIdNumber, moneyInput } from "../../accounts/routes/accounts.ts";
 import {
+  countPending,
   findTransaction,
   hasOpenReversal,
   insertMany,
   listTransactions,
   type NewTransaction,
 } from "../adapters/transactions_repo.ts";
-import { WriteBatcher } from "../adapters/write_batcher.ts";
+import { type Admission, WriteBatcher } from "../adapters/write_batcher.ts";
 import { compensation, reversalRefusal, type Transaction } from "../domain/transaction.ts";
 import { TransactionSchema, transactionView } from "./view.ts";
 
@@ -35,6 +37,20 @@ export interface TransactionsRouteDeps {
   catalog: Catalog;
   guard: PostgresGuard;
   service: string;
+  /** Backpressure on submissions; without it they are written as fast as they come. */
+  admission?: SubmitAdmission;
+  metrics?: Metrics;
+}
+
+/**
+ * Submissions wait while `maxPending` transfers are already in the saga, at most `maxWaitMs`
+ * each (then they are accepted anyway: a stalled ledger delays requests, it does not refuse
+ * them). Bounding the work in progress bounds how long a transfer takes to settle when clients
+ * submit faster than the ledger settles; the wait shows up in the submit's response time.
+ */
+export interface SubmitAdmission {
+  maxPending: number;
+  maxWaitMs: number;
 }
 
 const INVALID_ID = "invalid transaction ID";
@@ -178,12 +194,29 @@ export async function submitAll(
 
 /** Submissions from concurrent requests, committed together (group commit). */
 export function submissionBatcher(
-  deps: Pick<TransactionsRouteDeps, "sql" | "catalog" | "service">,
+  deps: Pick<TransactionsRouteDeps, "sql" | "catalog" | "service" | "admission">,
 ): WriteBatcher<SubmitRequest, { row: Transaction; created: boolean }> {
   return new WriteBatcher(
     (requests) => deps.sql.begin((tx) => submitAll(tx, deps, requests)),
-    { maxBatch: 200, concurrency: 2 },
+    {
+      maxBatch: 200,
+      concurrency: 2,
+      admission: deps.admission && pendingAdmission(deps.sql, deps.admission),
+    },
   );
+}
+
+/** Room = `maxPending` minus the pending transfers; callers at the same moment share a count. */
+function pendingAdmission(sql: Sql, options: SubmitAdmission): Admission {
+  let counting: Promise<number> | undefined;
+  return {
+    maxWaitMs: options.maxWaitMs,
+    pollMs: 5,
+    room() {
+      counting ??= countPending(sql).finally(() => counting = undefined);
+      return counting.then((pending) => options.maxPending - pending);
+    },
+  };
 }
 
 function requestInfo(c: Context, action: string): Omit<SubmitRequest, "input"> {
@@ -204,6 +237,12 @@ export function transactionsRoutes(deps: TransactionsRouteDeps) {
   const { sql, guard } = deps;
   const router = createCompatRouter();
   const submissions = submissionBatcher(deps);
+  deps.metrics?.gauge(
+    "transfer_submissions_waiting",
+    "Submissions waiting for room in the saga (TRANSFER_MAX_PENDING) or for their write",
+    [],
+    () => submissions.waiting,
+  );
 
   router.openapi(submitRoute, async (c) => {
     const body = c.req.valid("json");
