@@ -7,6 +7,9 @@
  * reports transfers settled per second, p50/p99 from submit to the final status being
  * readable, and the ledger check; then the same with every transfer touching one hot
  * account. Bounded: each run stops waiting after --max-seconds (default 180).
+ *
+ * The services inherit this process's environment: `TRANSFER_MAX_PENDING=0 deno task bench
+ * ledger` measures the saga without the transactions service's backpressure.
  */
 import { parseArgs } from "node:util";
 import { jetstreamManager } from "@nats-io/jetstream";
@@ -336,7 +339,10 @@ try {
   const cores = navigator.hardwareConcurrency;
   console.log(
     `ledger bench: ${TRANSFERS} transfers, ${ACCOUNTS} accounts, ${CLIENTS} clients, ${cores} cores, ` +
-      `Postgres ${args.durable ? "durable (fsync on)" : "fsync off (throw-away cluster)"}`,
+      `Postgres ${args.durable ? "durable (fsync on)" : "fsync off (throw-away cluster)"}, ` +
+      `transactions TRANSFER_MAX_PENDING=${
+        Deno.env.get("TRANSFER_MAX_PENDING") ?? "128 (its default; 0 turns backpressure off)"
+      }`,
   );
   const nats = await startNats({ dir: `${dir}/nats` });
   cleanups.push(() => nats.stop());
