@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { createMetrics, fleetCatalog, silentLogger } from "../../shared/mod.ts";
-import { integration, testEnv } from "../../tools/harness.ts";
-import { createApp } from "./app.ts";
+import { integration, type TestEnv, testEnv } from "../../tools/harness.ts";
+import { createApp, type TransactionsDeps } from "./app.ts";
 
-integration("transactions keep the original API's validation and errors", async () => {
-  await using env = await testEnv();
+/** The app on a migrated test database (no ledger runs: nothing settles by itself). */
+async function setup(env: TestEnv, options: Pick<TransactionsDeps, "admission"> = {}) {
   await env.migrate("transactions");
   const sql = env.sql();
   const app = createApp({
@@ -12,7 +12,14 @@ integration("transactions keep the original API's validation and errors", async 
     catalog: fleetCatalog,
     logger: silentLogger,
     metrics: createMetrics("transactions-test"),
+    ...options,
   });
+  return { sql, app };
+}
+
+integration("transactions keep the original API's validation and errors", async () => {
+  await using env = await testEnv();
+  const { sql, app } = await setup(env);
   const post = (body: unknown) =>
     app.request("/api/v1/transactions", {
       method: "POST",
@@ -84,15 +91,7 @@ integration(
   "submissions wait while the saga holds maxPending transfers, and are accepted anyway after maxWaitMs",
   async () => {
     await using env = await testEnv();
-    await env.migrate("transactions");
-    const sql = env.sql();
-    const app = createApp({
-      sql,
-      catalog: fleetCatalog,
-      logger: silentLogger,
-      metrics: createMetrics("transactions-admission-test"),
-      admission: { maxPending: 3, maxWaitMs: 1_500 },
-    });
+    const { sql, app } = await setup(env, { admission: { maxPending: 3, maxWaitMs: 1_500 } });
     const submit = async () => {
       const started = performance.now();
       const res = await app.request("/api/v1/transactions", {
