@@ -170,9 +170,14 @@ export async function insertMany(
   });
 }
 
-/** Transfers submitted and not yet settled (the saga's work in progress). */
-export async function countPending(sql: Queryable): Promise<number> {
+/**
+ * Transfers submitted and not yet settled (the saga's work in progress), counted up to
+ * `atMost`: the cost stays bounded when a stopped ledger leaves many thousands pending.
+ */
+export async function countPending(sql: Queryable, atMost: number): Promise<number> {
   const [row] = await sql<{ n: number }[]>`
-    select count(*)::int as n from transactions where status = 'pending'`;
+    select count(*)::int as n from (
+      select 1 from transactions where status = 'pending' limit ${atMost}
+    ) p`;
   return row.n;
 }

@@ -213,7 +213,7 @@ function pendingAdmission(sql: Sql, options: SubmitAdmission): Admission {
     maxWaitMs: options.maxWaitMs,
     pollMs: 5,
     room() {
-      counting ??= countPending(sql).finally(() => counting = undefined);
+      counting ??= countPending(sql, options.maxPending).finally(() => counting = undefined);
       return counting.then((pending) => options.maxPending - pending);
     },
   };
