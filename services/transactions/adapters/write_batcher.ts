@@ -69,9 +69,13 @@ export class WriteBatcher<I, O> {
     this.#running++;
     try {
       while (this.#queue.length > 0) {
-        const take = await this.#admitted();
+        const room = this.#admission ? await this.#room() : this.#maxBatch;
+        // From here to the splice nothing awaits: the other drain cannot take the same room.
+        const take = this.#admit(room);
         if (take === 0) {
-          await new Promise((r) => setTimeout(r, this.#admission!.pollMs));
+          if (this.#queue.length > 0) {
+            await new Promise((r) => setTimeout(r, this.#admission!.pollMs));
+          }
           continue;
         }
         const batch = this.#queue.splice(0, take);
@@ -80,6 +84,7 @@ export class WriteBatcher<I, O> {
           await this.#run(batch);
         } finally {
           this.#writing -= batch.length;
+          this.#written += batch.length;
         }
       }
     } finally {
@@ -87,20 +92,43 @@ export class WriteBatcher<I, O> {
     }
   }
 
-  /** How many of the queued items to write now. */
-  async #admitted(): Promise<number> {
+  /** Items whose write finished (committed or failed), ever: tells a count that raced one. */
+  #written = 0;
+  /** The room question in flight: drains asking at the same moment share one answer. */
+  #asking: Promise<{ room: number; writtenBefore: number }> | undefined;
+
+  /**
+   * Room downstream, less what this batcher is writing. A batch that finished while the
+   * count ran may or may not be in it, so it is subtracted too: room is never overstated.
+   */
+  async #room(): Promise<number> {
+    const admission = this.#admission!;
+    this.#asking ??= (async () => {
+      const writtenBefore = this.#written;
+      try {
+        return { room: await admission.room(), writtenBefore };
+      } catch {
+        // Cannot tell: let the write itself succeed or fail.
+        return { room: Number.POSITIVE_INFINITY, writtenBefore };
+      } finally {
+        this.#asking = undefined;
+      }
+    })();
+    const { room, writtenBefore } = await this.#asking;
+    return room - this.#writing - (this.#written - writtenBefore);
+  }
+
+  /** How many of the queued items to write now, given `room`; synchronous. */
+  #admit(room: number): number {
     const admission = this.#admission;
-    if (!admission) return this.#maxBatch;
-    let room: number;
-    try {
-      room = await admission.room() - this.#writing;
-    } catch {
-      room = this.#maxBatch; // cannot tell: let the write itself succeed or fail
+    let allowed = room;
+    if (admission) {
+      const deadline = performance.now() - admission.maxWaitMs;
+      let overdue = 0;
+      while (overdue < this.#queue.length && this.#queue[overdue].since <= deadline) overdue++;
+      allowed = Math.max(room, overdue);
     }
-    const deadline = performance.now() - admission.maxWaitMs;
-    let overdue = 0;
-    while (overdue < this.#queue.length && this.#queue[overdue].since <= deadline) overdue++;
-    return Math.min(this.#maxBatch, this.#queue.length, Math.max(room, overdue, 0));
+    return Math.max(0, Math.min(this.#maxBatch, this.#queue.length, allowed));
   }
 
   async #run(batch: Waiting<I, O>[]): Promise<void> {

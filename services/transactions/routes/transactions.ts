@@ -206,16 +206,12 @@ export function submissionBatcher(
   );
 }
 
-/** Room = `maxPending` minus the pending transfers; callers at the same moment share a count. */
+/** Room = `maxPending` minus the pending transfers. */
 function pendingAdmission(sql: Sql, options: SubmitAdmission): Admission {
-  let counting: Promise<number> | undefined;
   return {
     maxWaitMs: options.maxWaitMs,
-    pollMs: 5,
-    room() {
-      counting ??= countPending(sql, options.maxPending).finally(() => counting = undefined);
-      return counting.then((pending) => options.maxPending - pending);
-    },
+    pollMs: 10,
+    room: async () => options.maxPending - await countPending(sql, options.maxPending),
   };
 }
 
