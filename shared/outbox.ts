@@ -46,14 +46,16 @@ export async function enqueue(
     payloads.push(JSON.stringify(event));
   }
   // One statement whose text does not depend on the number of events: Postgres and the driver
-  // prepare it once per connection, and the notification rides along.
+  // prepare it once per connection, and the notification rides along. Rows get their seq in
+  // the order given (with ordinality), which keeps the events of one aggregate in order.
   await tx`
     with written as (
       insert into outbox (event_id, subject, aggregate, headers, payload)
       select id, subject, aggregate, ${JSON.stringify(headers)}::jsonb, payload
       from unnest(${tx.array(ids)}::uuid[], ${tx.array(subjects)}::text[],
                   ${tx.array(aggregates)}::text[], ${tx.array(payloads)}::text[])
-        as e(id, subject, aggregate, payload)
+        with ordinality as e(id, subject, aggregate, payload, n)
+      order by n
       returning 1
     )
     select pg_notify(${OUTBOX_CHANNEL}, '') from (select 1 from written limit 1) w`;

@@ -98,6 +98,26 @@ integration(
   },
 );
 
+integration(
+  "a payload written as bytea (a writer of the release before payloads were text) is refused",
+  async () => {
+    await using env = await testEnv();
+    await env.migrate();
+    const sql = env.sql();
+    const e = event(1);
+    const bytes = new TextEncoder().encode(JSON.stringify(e));
+    await assert.rejects(
+      () =>
+        sql`insert into outbox (event_id, subject, aggregate, payload)
+          values (${e.id}, 'test.happened', 'test:agg-1', ${bytes})`,
+      /outbox_payload_is_json_object/,
+    );
+    await sql.begin((tx) => enqueue(tx, testCatalog, e));
+    const [row] = await sql<{ payload: string }[]>`select payload from outbox`;
+    assert.deepEqual(JSON.parse(row.payload), e, "the current writer stores the JSON text");
+  },
+);
+
 integration("several relays at once publish every event once, in order per aggregate", async () => {
   await using env = await testEnv();
   await env.provision(testCatalog);
