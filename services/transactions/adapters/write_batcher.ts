@@ -69,9 +69,9 @@ export class WriteBatcher<I, O> {
     this.#running++;
     try {
       while (this.#queue.length > 0) {
-        const room = this.#admission ? await this.#room() : this.#maxBatch;
+        const answer = this.#admission ? await this.#room() : undefined;
         // From here to the splice nothing awaits: the other drain cannot take the same room.
-        const take = this.#admit(room);
+        const take = this.#admit(answer);
         if (take === 0) {
           if (this.#queue.length > 0) {
             await new Promise((r) => setTimeout(r, this.#admission!.pollMs));
@@ -97,11 +97,8 @@ export class WriteBatcher<I, O> {
   /** The room question in flight: drains asking at the same moment share one answer. */
   #asking: Promise<{ room: number; writtenBefore: number }> | undefined;
 
-  /**
-   * Room downstream, less what this batcher is writing. A batch that finished while the
-   * count ran may or may not be in it, so it is subtracted too: room is never overstated.
-   */
-  async #room(): Promise<number> {
+  /** Asks for room downstream; drains asking at the same moment share one answer. */
+  #room(): Promise<{ room: number; writtenBefore: number }> {
     const admission = this.#admission!;
     this.#asking ??= (async () => {
       const writtenBefore = this.#written;
@@ -114,15 +111,19 @@ export class WriteBatcher<I, O> {
         this.#asking = undefined;
       }
     })();
-    const { room, writtenBefore } = await this.#asking;
-    return room - this.#writing - (this.#written - writtenBefore);
+    return this.#asking;
   }
 
-  /** How many of the queued items to write now, given `room`; synchronous. */
-  #admit(room: number): number {
+  /**
+   * How many of the queued items to write now; synchronous, so what it reads of this batcher
+   * is current. The answer's room is reduced by what is being written and by what finished
+   * while it was counted (which the count may or may not include): room is never overstated.
+   */
+  #admit(answer: { room: number; writtenBefore: number } | undefined): number {
     const admission = this.#admission;
-    let allowed = room;
-    if (admission) {
+    let allowed = this.#maxBatch;
+    if (admission && answer) {
+      const room = answer.room - this.#writing - (this.#written - answer.writtenBefore);
       const deadline = performance.now() - admission.maxWaitMs;
       let overdue = 0;
       while (overdue < this.#queue.length && this.#queue[overdue].since <= deadline) overdue++;

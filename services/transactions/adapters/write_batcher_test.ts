@@ -103,3 +103,35 @@ Deno.test("with admission, two drains and a count that races a write never excee
   while (batcher.waiting > 0) await new Promise((r) => setTimeout(r, 5));
   await new Promise((r) => setTimeout(r, 20));
 });
+
+Deno.test("with admission, two drains asking at the same moment share the room, not double it", async () => {
+  const LIMIT = 4;
+  let pending = 0; // what downstream holds: written items, never finished here
+  let peak = 0;
+  const batcher = new WriteBatcher<number, number>(async (items) => {
+    await new Promise((r) => setTimeout(r, 5));
+    pending += items.length;
+    peak = Math.max(peak, pending);
+    return items;
+  }, {
+    maxBatch: 50,
+    concurrency: 2,
+    admission: {
+      // A snapshot taken when asked and answered later, as a database count is.
+      room: async () => {
+        const snapshot = LIMIT - pending;
+        await new Promise((r) => setTimeout(r, 3));
+        return snapshot;
+      },
+      maxWaitMs: 60_000,
+      pollMs: 1,
+    },
+  });
+  for (let i = 0; i < 10; i++) batcher.submit(i); // both drains start in this tick
+  await new Promise((r) => setTimeout(r, 150));
+  assert.equal(peak, LIMIT, `at most ${LIMIT} admitted, saw ${peak}`);
+  assert.equal(batcher.waiting, 10 - LIMIT);
+  pending = -100; // let the rest through so the test leaves no timers behind
+  while (batcher.waiting > 0) await new Promise((r) => setTimeout(r, 5));
+  await new Promise((r) => setTimeout(r, 20));
+});
