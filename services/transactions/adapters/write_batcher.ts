@@ -39,8 +39,12 @@ export class WriteBatcher<I, O> {
   readonly #admission: Admission | undefined;
   #queue: Waiting<I, O>[] = [];
   #running = 0;
-  /** Items in batches being written: not yet visible to `admission.room()`. */
+  /** Items being written: not yet (or not surely) visible to `admission.room()`. */
   #writing = 0;
+  /** Items whose write finished (committed or failed), ever: tells a count that raced one. */
+  #written = 0;
+  /** The room question in flight: drains asking at the same moment share one answer. */
+  #asking: Promise<Answer> | undefined;
 
   constructor(
     write: (items: I[]) => Promise<O[]>,
@@ -50,6 +54,13 @@ export class WriteBatcher<I, O> {
     this.#maxBatch = options.maxBatch ?? 100;
     this.#concurrency = options.concurrency ?? 2;
     this.#admission = options.admission;
+    for (
+      const [name, value] of [["maxBatch", this.#maxBatch], ["concurrency", this.#concurrency]]
+    ) {
+      if (!Number.isInteger(value) || (value as number) < 1) {
+        throw new RangeError(`WriteBatcher ${name} must be an integer ≥ 1, got ${value}`);
+      }
+    }
   }
 
   /** Resolves with this item's result once its batch committed. */
@@ -69,49 +80,61 @@ export class WriteBatcher<I, O> {
     this.#running++;
     try {
       while (this.#queue.length > 0) {
-        const answer = this.#admission ? await this.#room() : undefined;
+        const answer = this.#admission ? await this.#room(this.#admission) : undefined;
         // From here to the splice nothing awaits: the other drain cannot take the same room.
         const take = this.#admit(answer);
-        if (take === 0) {
+        if (!(take > 0)) {
           if (this.#queue.length > 0) {
-            await new Promise((r) => setTimeout(r, this.#admission!.pollMs));
+            await new Promise((r) => setTimeout(r, this.#admission?.pollMs ?? 0));
           }
           continue;
         }
         const batch = this.#queue.splice(0, take);
         this.#writing += batch.length;
-        try {
-          await this.#run(batch);
-        } finally {
-          this.#writing -= batch.length;
-          this.#written += batch.length;
-        }
+        await this.#run(batch);
       }
     } finally {
       this.#running--;
     }
   }
 
-  /** Items whose write finished (committed or failed), ever: tells a count that raced one. */
-  #written = 0;
-  /** The room question in flight: drains asking at the same moment share one answer. */
-  #asking: Promise<{ room: number; writtenBefore: number }> | undefined;
-
-  /** Asks for room downstream; drains asking at the same moment share one answer. */
-  #room(): Promise<{ room: number; writtenBefore: number }> {
-    const admission = this.#admission!;
-    this.#asking ??= (async () => {
+  /**
+   * Asks for room downstream. One question is in flight at a time; a drain stops waiting for
+   * its answer when the oldest item's wait is over (the answer is then "no room", and the
+   * overdue items go in), so a slow count cannot hold items past `maxWaitMs`.
+   */
+  async #room(admission: Admission): Promise<Answer> {
+    if (!this.#asking) {
       const writtenBefore = this.#written;
-      try {
-        return { room: await admission.room(), writtenBefore };
-      } catch {
-        // Cannot tell: let the write itself succeed or fail.
-        return { room: Number.POSITIVE_INFINITY, writtenBefore };
-      } finally {
-        this.#asking = undefined;
-      }
-    })();
-    return this.#asking;
+      const asking: Promise<Answer> = Promise.resolve()
+        .then(() => admission.room())
+        .then(
+          (room) => ({
+            // Not a number is as good as no answer: let the write itself succeed or fail.
+            room: typeof room === "number" && !Number.isNaN(room) ? room : Infinity,
+            writtenBefore,
+          }),
+          () => ({ room: Infinity, writtenBefore }), // cannot tell: the write decides
+        )
+        .finally(() => {
+          if (this.#asking === asking) this.#asking = undefined;
+        });
+      this.#asking = asking;
+    }
+    const head = this.#queue[0];
+    const left = head ? head.since + admission.maxWaitMs - performance.now() : 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const giveUp = new Promise<Answer>((resolve) => {
+      timer = setTimeout(
+        () => resolve({ room: 0, writtenBefore: this.#written }),
+        Math.max(left, admission.pollMs),
+      );
+    });
+    try {
+      return await Promise.race([this.#asking, giveUp]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**
@@ -119,7 +142,7 @@ export class WriteBatcher<I, O> {
    * is current. The answer's room is reduced by what is being written and by what finished
    * while it was counted (which the count may or may not include): room is never overstated.
    */
-  #admit(answer: { room: number; writtenBefore: number } | undefined): number {
+  #admit(answer: Answer | undefined): number {
     const admission = this.#admission;
     let allowed = this.#maxBatch;
     if (admission && answer) {
@@ -132,16 +155,29 @@ export class WriteBatcher<I, O> {
     return Math.max(0, Math.min(this.#maxBatch, this.#queue.length, allowed));
   }
 
+  /** Writes a batch; never rejects. Each item leaves `#writing` as soon as its fate is known. */
   async #run(batch: Waiting<I, O>[]): Promise<void> {
     try {
       const results = await this.#write(batch.map((w) => w.item));
       batch.forEach((w, i) => w.resolve(results[i]));
+      this.#finished(batch.length);
     } catch (err) {
       if (batch.length === 1 || dispositionOf(err) === "hold") {
         for (const w of batch) w.reject(err);
+        this.#finished(batch.length);
         return;
       }
       for (const w of batch) await this.#run([w]);
     }
   }
+
+  #finished(items: number): void {
+    this.#writing -= items;
+    this.#written += items;
+  }
+}
+
+interface Answer {
+  room: number;
+  writtenBefore: number;
 }

@@ -135,3 +135,61 @@ Deno.test("with admission, two drains asking at the same moment share the room, 
   while (batcher.waiting > 0) await new Promise((r) => setTimeout(r, 5));
   await new Promise((r) => setTimeout(r, 20));
 });
+
+Deno.test("with admission, a room question that never answers does not hold items past maxWaitMs", async () => {
+  const batcher = new WriteBatcher<number, number>((items) => Promise.resolve(items), {
+    admission: { room: () => new Promise<number>(() => {}), maxWaitMs: 40, pollMs: 5 },
+  });
+  const started = performance.now();
+  assert.deepEqual(await Promise.all([batcher.submit(1), batcher.submit(2)]), [1, 2]);
+  assert.ok(performance.now() - started < 1_000);
+});
+
+Deno.test("with admission, an answer that is not a number lets the write decide, once", async () => {
+  const written: number[][] = [];
+  const batcher = new WriteBatcher<number, number>((items) => {
+    written.push(items);
+    return Promise.resolve(items);
+  }, { admission: { room: () => Promise.resolve(NaN), maxWaitMs: 60_000, pollMs: 5 } });
+  assert.equal(await batcher.submit(1), 1);
+  assert.deepEqual(written, [[1]], "no empty writes");
+});
+
+Deno.test("with admission, a room check that throws at once is asked again next time", async () => {
+  let calls = 0;
+  let room = 1;
+  const batcher = new WriteBatcher<number, number>((items) => {
+    room -= items.length;
+    return Promise.resolve(items);
+  }, {
+    concurrency: 1,
+    admission: {
+      room: () => {
+        if (++calls === 1) throw new Error("thrown before any promise");
+        return Promise.resolve(room);
+      },
+      maxWaitMs: 60_000,
+      pollMs: 1,
+    },
+  });
+  assert.equal(await batcher.submit(1), 1); // the throw: the write decided
+  let second = false;
+  batcher.submit(2).then(() => second = true);
+  await new Promise((r) => setTimeout(r, 30));
+  assert.equal(second, false, "no room now: the check is asked again, not skipped");
+  assert.ok(calls > 2);
+  room = 1;
+  await new Promise((r) => setTimeout(r, 30));
+  assert.equal(second, true);
+});
+
+Deno.test("a batch size or concurrency below 1 is refused when the batcher is built", () => {
+  assert.throws(
+    () => new WriteBatcher<number, number>((i) => Promise.resolve(i), { maxBatch: 0 }),
+    RangeError,
+  );
+  assert.throws(
+    () => new WriteBatcher<number, number>((i) => Promise.resolve(i), { concurrency: 0 }),
+    RangeError,
+  );
+});
