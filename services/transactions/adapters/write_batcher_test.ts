@@ -69,9 +69,16 @@ Deno.test("with admission, a failing room check lets the write decide", async ()
   assert.equal(await batcher.submit(1), 1);
 });
 
-Deno.test("with admission, two drains and a count that races a write never exceed the room", async () => {
-  const LIMIT = 4;
-  let pending = 0; // what downstream holds: written items, never finished here
+/**
+ * Two drains, a downstream that keeps every written item, and a room() that answers from a
+ * snapshot taken when asked (as a database count does). Returns the most items downstream ever
+ * held; `submitAll` decides how the 10 items arrive.
+ */
+async function peakWithRacingCount(
+  limit: number,
+  submitAll: (submit: (n: number) => void) => Promise<void>,
+): Promise<{ peak: number; waitingAfter: number }> {
+  let pending = 0;
   let peak = 0;
   const batcher = new WriteBatcher<number, number>(async (items) => {
     await new Promise((r) => setTimeout(r, 5));
@@ -82,9 +89,8 @@ Deno.test("with admission, two drains and a count that races a write never excee
     maxBatch: 50,
     concurrency: 2,
     admission: {
-      // A snapshot taken when asked and answered later, as a database count is.
       room: async () => {
-        const snapshot = LIMIT - pending;
+        const snapshot = limit - pending;
         await new Promise((r) => setTimeout(r, 3));
         return snapshot;
       },
@@ -92,48 +98,33 @@ Deno.test("with admission, two drains and a count that races a write never excee
       pollMs: 1,
     },
   });
-  for (let i = 0; i < 10; i++) {
-    batcher.submit(i);
-    await new Promise((r) => setTimeout(r, 1));
-  }
+  await submitAll((n) => void batcher.submit(n));
   await new Promise((r) => setTimeout(r, 150));
-  assert.equal(peak, LIMIT, `at most ${LIMIT} admitted, saw ${peak}`);
-  assert.equal(batcher.waiting, 10 - LIMIT);
+  const waitingAfter = batcher.waiting;
   pending = -100; // let the rest through so the test leaves no timers behind
   while (batcher.waiting > 0) await new Promise((r) => setTimeout(r, 5));
   await new Promise((r) => setTimeout(r, 20));
+  return { peak, waitingAfter };
+}
+
+Deno.test("with admission, two drains and a count that races a write never exceed the room", async () => {
+  const { peak, waitingAfter } = await peakWithRacingCount(4, async (submit) => {
+    for (let i = 0; i < 10; i++) {
+      submit(i);
+      await new Promise((r) => setTimeout(r, 1));
+    }
+  });
+  assert.equal(peak, 4, `at most 4 admitted, saw ${peak}`);
+  assert.equal(waitingAfter, 6);
 });
 
 Deno.test("with admission, two drains asking at the same moment share the room, not double it", async () => {
-  const LIMIT = 4;
-  let pending = 0; // what downstream holds: written items, never finished here
-  let peak = 0;
-  const batcher = new WriteBatcher<number, number>(async (items) => {
-    await new Promise((r) => setTimeout(r, 5));
-    pending += items.length;
-    peak = Math.max(peak, pending);
-    return items;
-  }, {
-    maxBatch: 50,
-    concurrency: 2,
-    admission: {
-      // A snapshot taken when asked and answered later, as a database count is.
-      room: async () => {
-        const snapshot = LIMIT - pending;
-        await new Promise((r) => setTimeout(r, 3));
-        return snapshot;
-      },
-      maxWaitMs: 60_000,
-      pollMs: 1,
-    },
+  const { peak, waitingAfter } = await peakWithRacingCount(4, (submit) => {
+    for (let i = 0; i < 10; i++) submit(i); // both drains start in this tick
+    return Promise.resolve();
   });
-  for (let i = 0; i < 10; i++) batcher.submit(i); // both drains start in this tick
-  await new Promise((r) => setTimeout(r, 150));
-  assert.equal(peak, LIMIT, `at most ${LIMIT} admitted, saw ${peak}`);
-  assert.equal(batcher.waiting, 10 - LIMIT);
-  pending = -100; // let the rest through so the test leaves no timers behind
-  while (batcher.waiting > 0) await new Promise((r) => setTimeout(r, 5));
-  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(peak, 4, `at most 4 admitted, saw ${peak}`);
+  assert.equal(waitingAfter, 6);
 });
 
 Deno.test("with admission, a room question that never answers does not hold items past maxWaitMs", async () => {
