@@ -6,7 +6,7 @@ FROM denoland/deno:${DENO_VERSION} AS build
 ARG SERVICE
 WORKDIR /src
 COPY deno.json deno.lock ./
-COPY shared ./shared
+COPY packages ./packages
 COPY services ./services
 COPY migrations ./migrations
 COPY tools ./tools

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { eventually, integration, spawnService, testEnv } from "../tools/harness.ts";
+import { eventually, integration, spawnService, testEnv } from "@flotilla/testkit";
 import { publishEvents, sampleEvent } from "../services/auditlog/testdata/fixture.ts";
 import { auditlogCatalog } from "../services/auditlog/catalog.ts";
 import { tally } from "../services/auditlog/testdata/faults.ts";

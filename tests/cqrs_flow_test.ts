@@ -4,7 +4,7 @@
  * them is tested by the gateway's own tests.)
  */
 import assert from "node:assert/strict";
-import { eventually, integration, spawnService, testEnv } from "../tools/harness.ts";
+import { eventually, integration, spawnService, testEnv } from "@flotilla/testkit";
 import type { ViewItem } from "../services/listing-view/domain/view.ts";
 
 integration(

@@ -1,14 +1,10 @@
 /** `deno task rebuild-view` logic: same rows, no lost events, queries answering throughout. */
 import assert from "node:assert/strict";
-import { fleetCatalog, silentLogger, type Sql } from "../shared/mod.ts";
-import {
-  LISTING_CREATED,
-  LISTING_UPDATED,
-  USER_CREATED,
-  USER_UPDATED,
-} from "../shared/fleet/listings.ts";
+import { silentLogger, type Sql } from "@flotilla/backbone";
+import { fleetCatalog } from "@flotilla/contracts";
+import { LISTING_CREATED, LISTING_UPDATED, USER_CREATED, USER_UPDATED } from "@flotilla/contracts";
 import { rebuildView } from "../services/listing-view/rebuild.ts";
-import { eventually, integration, testEnv } from "../tools/harness.ts";
+import { eventually, integration, testEnv } from "@flotilla/testkit";
 import {
   drained,
   listing,

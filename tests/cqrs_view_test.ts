@@ -1,7 +1,7 @@
 /** The read side on real NATS and Postgres: events published straight to the streams. */
 import assert from "node:assert/strict";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { createEvent } from "../shared/mod.ts";
+import { createEvent } from "@flotilla/backbone";
 import {
   LISTING_CREATED,
   LISTING_UPDATED,
@@ -9,7 +9,7 @@ import {
   USER_CREATED,
   USER_UPDATED,
   VIEW_LISTINGS_CONSUMER,
-} from "../shared/fleet/listings.ts";
+} from "@flotilla/contracts";
 import {
   drained,
   listing,
@@ -18,7 +18,7 @@ import {
   T0,
   user,
 } from "../services/listing-view/test_support.ts";
-import { eventually, integration, testEnv } from "../tools/harness.ts";
+import { eventually, integration, testEnv } from "@flotilla/testkit";
 
 integration(
   "a listing published before its user is kept pending and appears once the user does",

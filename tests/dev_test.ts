@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { integration } from "../tools/harness.ts";
+import { integration } from "@flotilla/testkit";
 
 integration(
   "deno task dev starts infrastructure and every service, prints where, and stops cleanly on Ctrl-C",

@@ -3,7 +3,7 @@
  * the audit log with who, what and from where, and the chain verifying.
  */
 import assert from "node:assert/strict";
-import { eventually, integration, spawnService, testEnv } from "../tools/harness.ts";
+import { eventually, integration, spawnService, testEnv } from "@flotilla/testkit";
 
 integration(
   "through the gateway: accounts, a transfer saga, and every change in the audit log",

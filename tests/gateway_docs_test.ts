@@ -4,8 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { startGateway, stubUpstream } from "../services/gateway/testing.ts";
-import { freePort } from "../tools/infra.ts";
-import { eventually, integration } from "../tools/harness.ts";
+import { freePort } from "@flotilla/infra";
+import { eventually, integration } from "@flotilla/testkit";
 
 const usersDoc = {
   openapi: "3.0.3",

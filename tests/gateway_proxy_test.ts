@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { ROUTES, UPSTREAM_ENV, UPSTREAM_NAMES } from "../services/gateway/config.ts";
 import { startGateway, stubUpstream } from "../services/gateway/testing.ts";
-import { eventually, integration } from "../tools/harness.ts";
+import { eventually, integration } from "@flotilla/testkit";
 
 integration(
   "every /api/v1 resource reaches its own upstream with path and query unchanged",

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { startGateway, type StubHandler, stubUpstream } from "../services/gateway/testing.ts";
-import { integration } from "../tools/harness.ts";
+import { integration } from "@flotilla/testkit";
 
 const user = {
   id: 1,

@@ -4,7 +4,7 @@
  * transfers are slowed to TRANSFER_ADMISSION_WAIT_MS, then accepted, and settle once it is back.
  */
 import assert from "node:assert/strict";
-import { integration, testEnv } from "../tools/harness.ts";
+import { integration, testEnv } from "@flotilla/testkit";
 import { pool, startLedgerFleet } from "../services/transactions/testing/ledger_fleet.ts";
 
 const LIMIT = 20;

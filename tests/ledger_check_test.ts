@@ -1,6 +1,6 @@
 /** `deno task ledger-check` finds a tampered balance and a transfer with a missing leg. */
 import assert from "node:assert/strict";
-import { integration, testEnv } from "../tools/harness.ts";
+import { integration, testEnv } from "@flotilla/testkit";
 import { insertAccount } from "../services/accounts/adapters/accounts_repo.ts";
 import { ledgerReport } from "../tools/ledger_check.ts";
 

@@ -1,6 +1,6 @@
 /** The saga survives SIGKILL of either service in the middle of a stream of transfers. */
 import assert from "node:assert/strict";
-import { eventually, integration, testEnv } from "../tools/harness.ts";
+import { eventually, integration, testEnv } from "@flotilla/testkit";
 import { startLedgerFleet } from "../services/transactions/testing/ledger_fleet.ts";
 
 integration(

@@ -1,6 +1,6 @@
 /** The saga rides out a Postgres outage: requests fail fast with 503, messages wait. */
 import assert from "node:assert/strict";
-import { integration, testEnv } from "../tools/harness.ts";
+import { integration, testEnv } from "@flotilla/testkit";
 import { pool, startLedgerFleet } from "../services/transactions/testing/ledger_fleet.ts";
 
 // The issue speaks of a 20 s outage; 3 s shows the same behaviour within the test budget.

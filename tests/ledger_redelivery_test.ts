@@ -1,14 +1,15 @@
 /** The ledger applies each transfer exactly once, whatever JetStream delivers twice. */
 import assert from "node:assert/strict";
 import { jetstream } from "@nats-io/jetstream";
-import { createEvent, fleetCatalog, silentLogger, startConsumer } from "../shared/mod.ts";
-import { ACCOUNTS_TRANSFERS_CONSUMER } from "../shared/fleet/accounts.ts";
+import { createEvent, silentLogger, startConsumer } from "@flotilla/backbone";
+import { fleetCatalog } from "@flotilla/contracts";
+import { ACCOUNTS_TRANSFERS_CONSUMER } from "@flotilla/contracts";
 import {
   TRANSACTIONS_STREAM,
   TRANSFER_SUBMITTED,
   type TransferSubmitted,
-} from "../shared/fleet/transactions.ts";
-import { eventually, integration, testEnv } from "../tools/harness.ts";
+} from "@flotilla/contracts";
+import { eventually, integration, testEnv } from "@flotilla/testkit";
 import { insertAccount } from "../services/accounts/adapters/accounts_repo.ts";
 import { applyTransfersHandler } from "../services/accounts/handlers/apply_transfers.ts";
 

@@ -1,6 +1,6 @@
 /** The transfer saga end to end: both services as processes, real NATS and Postgres. */
 import assert from "node:assert/strict";
-import { integration, testEnv } from "../tools/harness.ts";
+import { integration, testEnv } from "@flotilla/testkit";
 import { pool, startLedgerFleet } from "../services/transactions/testing/ledger_fleet.ts";
 
 integration(

@@ -3,7 +3,7 @@
  * delivered twice. Real processes, NATS, Postgres and provider simulator.
  */
 import assert from "node:assert/strict";
-import { eventually, integration, spawnService, testEnv } from "../tools/harness.ts";
+import { eventually, integration, spawnService, testEnv } from "@flotilla/testkit";
 import { startProviderSim } from "../tools/provider-sim/main.ts";
 import type { Mailing } from "../services/mailer/domain/model.ts";
 import { UNKNOWN_OUTCOME } from "../services/mailer/handlers/send.ts";

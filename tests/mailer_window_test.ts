@@ -3,7 +3,7 @@
  * test moves (so nobody waits for a real morning). Real NATS, Postgres and provider simulator.
  */
 import assert from "node:assert/strict";
-import { eventually, integration, testEnv } from "../tools/harness.ts";
+import { eventually, integration, testEnv } from "@flotilla/testkit";
 import { startProviderSim } from "../tools/provider-sim/main.ts";
 import type { Mailing } from "../services/mailer/domain/model.ts";
 import {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Kvm } from "@nats-io/kv";
-import { ORDERS_BUCKET } from "../shared/fleet/orders.ts";
-import { eventually, integration, testEnv } from "../tools/harness.ts";
+import { ORDERS_BUCKET } from "@flotilla/contracts";
+import { eventually, integration, testEnv } from "@flotilla/testkit";
 import { orderJson } from "../services/orders/domain/order.ts";
 import { contentHash } from "../services/orders/handlers/ingest.ts";
 import { randomOrder, seededRandom } from "../services/orders/testdata/random_orders.ts";

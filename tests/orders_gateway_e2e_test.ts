@@ -1,11 +1,9 @@
 /** An order from an external publisher, served through the gateway exactly as it was sent. */
 import assert from "node:assert/strict";
 import { jetstream } from "@nats-io/jetstream";
-import { eventually, integration, spawnService, testEnv } from "../tools/harness.ts";
+import { eventually, integration, spawnService, testEnv, wbOrderFixture } from "@flotilla/testkit";
 
-const fixture = JSON.parse(
-  await Deno.readTextFile(new URL("../../shared/fixtures/wb_order.json", import.meta.url)),
-);
+const fixture = await wbOrderFixture();
 
 integration(
   "a WB order published on orders.new is served through the gateway as it was sent",

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
-import { createEvent, DeadLetterHeaders } from "../shared/mod.ts";
-import { ORDER_SUBMITTED, ORDERS_BUCKET } from "../shared/fleet/orders.ts";
-import { eventually, integration, testEnv } from "../tools/harness.ts";
+import { createEvent, DeadLetterHeaders } from "@flotilla/backbone";
+import { ORDER_SUBMITTED, ORDERS_BUCKET } from "@flotilla/contracts";
+import { eventually, integration, testEnv } from "@flotilla/testkit";
 import { type Order, orderJson } from "../services/orders/domain/order.ts";
 import { randomOrder, seededRandom } from "../services/orders/testdata/random_orders.ts";
 import {

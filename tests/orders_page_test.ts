@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
-import { eventually, integration, testEnv } from "../tools/harness.ts";
+import { eventually, integration, launchBrowser, testEnv } from "@flotilla/testkit";
 import {
   getOrder,
   ordersServiceCatalog,
@@ -22,10 +21,7 @@ integration(
       async () => (await getOrder(service.url, sampleOrder.order_uid)).status === 200,
     );
 
-    const browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-    });
+    const browser = await launchBrowser();
     env.defer(() => browser.close());
     const page = await browser.newPage();
     await page.goto(`${service.url}/`);

@@ -3,7 +3,7 @@
  * listings and listing-view services: create a user, a listing for them, see it in the view.
  */
 import assert from "node:assert/strict";
-import { eventually, integration, spawnService, testEnv } from "../tools/harness.ts";
+import { eventually, integration, spawnService, testEnv } from "@flotilla/testkit";
 
 integration(
   "through the gateway: a user, their listing, and the listing in the view with its user",

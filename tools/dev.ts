@@ -5,9 +5,9 @@
  * and stops it all cleanly on Ctrl-C.
  */
 import { connect } from "@nats-io/transport";
-import { fleetCatalog } from "../shared/fleet/mod.ts";
-import { provision } from "../shared/provision.ts";
-import { ensureDatabase, freePort, startNats, startPostgres } from "./infra.ts";
+import { fleetCatalog } from "@flotilla/contracts";
+import { provision } from "@flotilla/backbone";
+import { ensureDatabase, freePort, startNats, startPostgres } from "@flotilla/infra";
 import { type FleetUrls, services } from "./services.ts";
 
 const root = new URL("..", import.meta.url).pathname;

@@ -6,7 +6,7 @@
 import { headers as natsHeaders } from "@nats-io/nats-core";
 import { jetstream, jetstreamManager, type StoredMsg } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport";
-import { DeadLetterHeaders, DLQ_STREAM } from "../shared/dead_letter.ts";
+import { DeadLetterHeaders, DLQ_STREAM } from "@flotilla/backbone";
 
 export interface DeadLetter {
   seq: number;

@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { startConsumer } from "../shared/consumer.ts";
-import { DLQ_STREAM } from "../shared/dead_letter.ts";
-import { createEvent } from "../shared/envelope.ts";
-import { PermanentError } from "../shared/errors.ts";
-import { silentLogger } from "../shared/log.ts";
-import { testCatalog } from "../shared/testdata/catalog.ts";
+import { startConsumer } from "@flotilla/backbone";
+import { DLQ_STREAM } from "@flotilla/backbone";
+import { createEvent } from "@flotilla/backbone";
+import { PermanentError } from "@flotilla/backbone";
+import { silentLogger } from "@flotilla/backbone";
+import { testCatalog } from "@flotilla/testkit";
 import { listDeadLetters, replayDeadLetter } from "./dlq.ts";
-import { eventually, integration, testEnv } from "./harness.ts";
+import { eventually, integration, testEnv } from "@flotilla/testkit";
 
 integration(
   "a dead letter is listed with its reason and, replayed after the fix, handled",

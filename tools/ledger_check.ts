@@ -10,9 +10,9 @@
  * Exits 1 when anything is wrong. The benchmark imports `ledgerReport` from here.
  */
 import { z } from "zod";
-import { connectPostgres, loadConfig, type Sql } from "../shared/mod.ts";
+import { connectPostgres, loadConfig, type Sql } from "@flotilla/backbone";
 import { checkLedger } from "../services/accounts/adapters/accounts_repo.ts";
-import { formatMoney } from "../services/accounts/domain/money.ts";
+import { formatMoney } from "@flotilla/money";
 
 export interface CrossCheck {
   transactions: number;

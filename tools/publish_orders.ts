@@ -9,7 +9,7 @@
 import { parseArgs } from "node:util";
 import { jetstream } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport";
-import { ORDERS_NEW_SUBJECT } from "../shared/fleet/orders.ts";
+import { ORDERS_NEW_SUBJECT } from "@flotilla/contracts";
 import {
   invalidMessage,
   randomOrder,

@@ -3,14 +3,8 @@
  * tables and swaps them in atomically while listing-view keeps answering. Reads NATS_URL and
  * DATABASE_URL (the listing_view database) like the service; prints a JSON report.
  */
-import {
-  connectNats,
-  connectPostgres,
-  createLogger,
-  env,
-  fleetCatalog,
-  loadConfig,
-} from "../shared/mod.ts";
+import { connectNats, connectPostgres, createLogger, env, loadConfig } from "@flotilla/backbone";
+import { fleetCatalog } from "@flotilla/contracts";
 import { rebuildView } from "../services/listing-view/rebuild.ts";
 
 const config = loadConfig({

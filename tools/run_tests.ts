@@ -3,14 +3,18 @@
  * nats-server through the harness), runs every test, stops it all, and ends with the line
  * `N passed, N failed`. Arguments are passed to `deno test` (a path, `--filter`, …).
  */
-import { natsServerBinary, startPostgres } from "./infra.ts";
+import { chromiumBinary, natsServerBinary, postgresBinDir, startPostgres } from "@flotilla/infra";
 
 if (Deno.env.get("FLOTILLA_TEST_RUNNER")) {
   console.error("tools/run_tests.ts is running inside a test run; refusing to recurse");
   Deno.exit(2);
 }
 const started = Date.now();
-await natsServerBinary(); // installs it first if missing, instead of failing in every file
+// What the tests need, installed first when missing (or a stop with the exact command), instead
+// of a failure in every file that needs it.
+await natsServerBinary();
+await postgresBinDir();
+await chromiumBinary();
 const dir = await Deno.makeTempDir({ prefix: "flotilla-test-pg-" });
 await Deno.chmod(dir, 0o755);
 const pg = await startPostgres({ dir: `${dir}/pg`, fast: true });

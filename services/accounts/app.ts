@@ -8,7 +8,7 @@ import {
   type Metrics,
   type ReadinessCheck,
   type Sql,
-} from "../../shared/mod.ts";
+} from "@flotilla/backbone";
 import { type PostgresGuard, postgresGuard } from "./adapters/postgres_guard.ts";
 import { accountsRoutes } from "./routes/accounts.ts";
 

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import { createMetrics, fleetCatalog, silentLogger } from "../../shared/mod.ts";
-import { integration, testEnv } from "../../tools/harness.ts";
+import { createMetrics, silentLogger } from "@flotilla/backbone";
+import { fleetCatalog } from "@flotilla/contracts";
+import { integration, testEnv } from "@flotilla/testkit";
 import { createApp } from "./app.ts";
 
 async function setup() {

@@ -3,14 +3,14 @@ import {
   baseShape,
   bootstrap,
   env,
-  fleetCatalog,
   IDEMPOTENCY_BUCKET,
   loadConfig,
   serve,
   startConsumer,
-} from "../../shared/mod.ts";
-import { ACCOUNTS_TRANSFERS_CONSUMER } from "../../shared/fleet/accounts.ts";
-import { TRANSACTIONS_STREAM, type TransferSubmitted } from "../../shared/fleet/transactions.ts";
+} from "@flotilla/backbone";
+import { fleetCatalog } from "@flotilla/contracts";
+import { ACCOUNTS_TRANSFERS_CONSUMER } from "@flotilla/contracts";
+import { TRANSACTIONS_STREAM, type TransferSubmitted } from "@flotilla/contracts";
 import { createApp } from "./app.ts";
 import { applyTransfersHandler } from "./handlers/apply_transfers.ts";
 

@@ -8,7 +8,7 @@ import {
   type Metrics,
   type ReadinessCheck,
   type Sql,
-} from "../../shared/mod.ts";
+} from "@flotilla/backbone";
 import { auditLogByIdRoute, auditLogRoutes } from "./routes/audit_logs.ts";
 import { exportRoutes } from "./routes/exports.ts";
 

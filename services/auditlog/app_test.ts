@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createMetrics, silentLogger, type Sql } from "../../shared/mod.ts";
+import { createMetrics, silentLogger, type Sql } from "@flotilla/backbone";
 import { createApp } from "./app.ts";
 
 Deno.test("the OpenAPI document lists every audit-log endpoint", async () => {

@@ -1,5 +1,5 @@
 /** What the auditlog service provisions and decodes: its family, dead letters, idempotency. */
-import { deadLetterCatalog, idempotencyCatalog, mergeCatalogs } from "../../shared/mod.ts";
-import { auditCatalog } from "../../shared/fleet/audit.ts";
+import { deadLetterCatalog, idempotencyCatalog, mergeCatalogs } from "@flotilla/backbone";
+import { auditCatalog } from "@flotilla/contracts";
 
 export const auditlogCatalog = mergeCatalogs(deadLetterCatalog, idempotencyCatalog, auditCatalog);

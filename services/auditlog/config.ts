@@ -1,5 +1,5 @@
 /** The auditlog service's configuration, read once from the environment. */
-import { baseShape, env, loadConfig } from "../../shared/mod.ts";
+import { baseShape, env, loadConfig } from "@flotilla/backbone";
 
 export const SERVICE = "auditlog";
 

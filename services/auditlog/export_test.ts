@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { Objm } from "@nats-io/obj";
-import { AUDIT_EXPORTS_BUCKET } from "../../shared/fleet/audit.ts";
-import { eventually, integration, testEnv } from "../../tools/harness.ts";
+import { AUDIT_EXPORTS_BUCKET } from "@flotilla/contracts";
+import { eventually, integration, testEnv } from "@flotilla/testkit";
 import { startInProcess } from "./testdata/fixture.ts";
 
 const ROWS = 26_000;

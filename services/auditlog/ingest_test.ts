@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { jetstreamManager } from "@nats-io/jetstream";
-import { DeadLetterHeaders, DLQ_STREAM } from "../../shared/mod.ts";
-import { eventually, integration, testEnv } from "../../tools/harness.ts";
+import { DeadLetterHeaders, DLQ_STREAM } from "@flotilla/backbone";
+import { eventually, integration, testEnv } from "@flotilla/testkit";
 import { publishEvents, sampleEvent, startInProcess } from "./testdata/fixture.ts";
 
 integration(

@@ -1,6 +1,6 @@
 /** Composition root of the auditlog service (port 8083). */
-import { bootstrap, IDEMPOTENCY_BUCKET, serve } from "../../shared/mod.ts";
-import { AUDIT_EXPORTS_BUCKET } from "../../shared/fleet/audit.ts";
+import { bootstrap, IDEMPOTENCY_BUCKET, serve } from "@flotilla/backbone";
+import { AUDIT_EXPORTS_BUCKET } from "@flotilla/contracts";
 import { createApp } from "./app.ts";
 import { auditlogCatalog } from "./catalog.ts";
 import { loadAuditlogConfig, SERVICE } from "./config.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { eventually, integration, testEnv } from "../../tools/harness.ts";
+import { eventually, integration, testEnv } from "@flotilla/testkit";
 import { publishEvents, sampleEvent, startInProcess } from "./testdata/fixture.ts";
 
 integration("verify reports the first row edited or removed directly in SQL", async () => {

@@ -1,7 +1,7 @@
 /** Who is calling, as the gateway sees it: the address used for rate limits and x-forwarded-for. */
 import type { Context } from "hono";
 import { getConnInfo } from "hono/deno";
-import type { AppEnv } from "../../shared/mod.ts";
+import type { AppEnv } from "@flotilla/backbone";
 import type { ForwardContext } from "./domain/forwarding.ts";
 
 /** The client's IP; from x-forwarded-for only when the gateway sits behind a trusted proxy. */

@@ -3,7 +3,7 @@
  * resilience and rate-limit settings. Read once from the environment, validated, frozen.
  */
 import { z } from "zod";
-import { env, loadConfig } from "../../shared/mod.ts";
+import { env, loadConfig } from "@flotilla/backbone";
 import type { Route } from "./domain/routes.ts";
 
 /** Upstream name → the variable that holds its base URL. */

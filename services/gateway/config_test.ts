@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ConfigError } from "../../shared/mod.ts";
+import { ConfigError } from "@flotilla/backbone";
 import { loadGatewayConfig, ROUTES, UPSTREAM_NAMES, upstreamUrls } from "./config.ts";
 
 Deno.test("every upstream is optional; a set one loses its trailing slash", () => {

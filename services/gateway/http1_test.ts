@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { freePort } from "../../tools/infra.ts";
+import { freePort } from "@flotilla/infra";
 import { Http1Pool } from "./http1.ts";
 
 const get = (path: string) => ({ method: "GET", path, headers: new Headers() });

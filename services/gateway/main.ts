@@ -2,7 +2,7 @@
  * Composition root of the gateway. It has no database and does not need NATS, so instead of
  * `bootstrap` it builds the same pieces itself: config, logger, metrics, lifecycle, the app.
  */
-import { createLogger, createMetrics, Lifecycle } from "../../shared/mod.ts";
+import { createLogger, createMetrics, Lifecycle } from "@flotilla/backbone";
 import { createApp } from "./app.ts";
 import { loadGatewayConfig, UPSTREAM_ENV } from "./config.ts";
 import { gatewayDeps } from "./wiring.ts";

@@ -3,8 +3,8 @@
  * request body streams up and the response body streams back, never buffered.
  */
 import type { Handler } from "hono";
-import type { AppEnv, Metrics } from "../../shared/mod.ts";
-import { problem, problemResponse } from "../../shared/mod.ts";
+import type { AppEnv, Metrics } from "@flotilla/backbone";
+import { problem, problemResponse } from "@flotilla/backbone";
 import { forwardContext } from "./client.ts";
 import { stripHopByHop, upstreamRequestHeaders } from "./domain/forwarding.ts";
 import { matchRoute, type Route } from "./domain/routes.ts";

@@ -11,7 +11,7 @@ import {
   jsonContent,
   problem,
   problemResponse,
-} from "../../shared/mod.ts";
+} from "@flotilla/backbone";
 import { forwardContext } from "./client.ts";
 import { type HeaderList, upstreamRequestHeaders } from "./domain/forwarding.ts";
 import { relay } from "./proxy.ts";

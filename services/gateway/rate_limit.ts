@@ -1,6 +1,6 @@
 /** Rate limit per client IP: a 429 problem with Retry-After once the client's bucket is empty. */
 import type { MiddlewareHandler } from "hono";
-import { type AppEnv, problem, problemResponse } from "../../shared/mod.ts";
+import { type AppEnv, problem, problemResponse } from "@flotilla/backbone";
 import { clientIp } from "./client.ts";
 import type { TokenBucketLimiter } from "./domain/rate_limit.ts";
 

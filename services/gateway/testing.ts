@@ -2,8 +2,8 @@
  * Test helpers: small stub upstreams (real HTTP servers on 127.0.0.1) and a gateway served on a
  * real socket in front of them, configured through the same variables as in production.
  */
-import { createLogger, createMetrics } from "../../shared/mod.ts";
-import { freePort } from "../../tools/infra.ts";
+import { createLogger, createMetrics } from "@flotilla/backbone";
+import { freePort } from "@flotilla/infra";
 import { createApp } from "./app.ts";
 import { loadGatewayConfig } from "./config.ts";
 import { gatewayDeps } from "./wiring.ts";

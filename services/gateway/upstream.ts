@@ -15,7 +15,7 @@ import {
   problem,
   problemResponse,
   retries,
-} from "../../shared/mod.ts";
+} from "@flotilla/backbone";
 import { Http1Pool } from "./http1.ts";
 
 export interface UpstreamOptions {

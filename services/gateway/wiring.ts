@@ -1,5 +1,5 @@
 /** From configuration to the app's dependencies; shared by main.ts and the tests. */
-import type { Logger, Metrics } from "../../shared/mod.ts";
+import type { Logger, Metrics } from "@flotilla/backbone";
 import type { GatewayDeps } from "./app.ts";
 import {
   type GatewayConfig,

@@ -5,7 +5,7 @@ import {
   type Metrics,
   type ReadinessCheck,
   type Sql,
-} from "../../shared/mod.ts";
+} from "@flotilla/backbone";
 import { listingViewRoutes } from "./routes/listing_view.ts";
 
 export interface ListingViewDeps {

@@ -1,5 +1,6 @@
 /** Composition root of the listing-view service (port 8086). */
-import { baseShape, bootstrap, env, fleetCatalog, loadConfig, serve } from "../../shared/mod.ts";
+import { baseShape, bootstrap, env, loadConfig, serve } from "@flotilla/backbone";
+import { fleetCatalog } from "@flotilla/contracts";
 import { createApp } from "./app.ts";
 import { startViewConsumers } from "./handlers/events.ts";
 

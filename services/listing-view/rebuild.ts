@@ -21,13 +21,13 @@ import {
   type Logger,
   type Queryable,
   type Sql,
-} from "../../shared/mod.ts";
+} from "@flotilla/backbone";
 import {
   LISTINGS_STREAM,
   type ListingSnapshot,
   USERS_STREAM,
   type UserSnapshot,
-} from "../../shared/fleet/listings.ts";
+} from "@flotilla/contracts";
 import { createProjection, LIVE_TABLES, type ViewTables } from "./adapters/projection.ts";
 
 export interface RebuildOptions {

@@ -2,7 +2,8 @@
 import assert from "node:assert/strict";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport";
-import { createEvent, createMetrics, fleetCatalog, silentLogger } from "../../shared/mod.ts";
+import { createEvent, createMetrics, silentLogger } from "@flotilla/backbone";
+import { fleetCatalog } from "@flotilla/contracts";
 import {
   LISTINGS_STREAM,
   type ListingSnapshot,
@@ -10,8 +11,8 @@ import {
   type UserSnapshot,
   VIEW_LISTINGS_CONSUMER,
   VIEW_USERS_CONSUMER,
-} from "../../shared/fleet/listings.ts";
-import type { testEnv } from "../../tools/harness.ts";
+} from "@flotilla/contracts";
+import type { testEnv } from "@flotilla/testkit";
 import { createApp } from "./app.ts";
 import { startViewConsumers } from "./handlers/events.ts";
 import type { ViewItem } from "./domain/view.ts";

@@ -8,7 +8,7 @@ import {
   type Metrics,
   type ReadinessCheck,
   type Sql,
-} from "../../shared/mod.ts";
+} from "@flotilla/backbone";
 import type { PhotoStore } from "./adapters/photo_store.ts";
 import { listingsRoutes } from "./routes/listings.ts";
 import { photosRoutes } from "./routes/photos.ts";

@@ -4,13 +4,13 @@ import { Objm } from "@nats-io/obj";
 import {
   createMetrics,
   type Envelope,
-  fleetCatalog,
   IDEMPOTENCY_BUCKET,
   silentLogger,
   type Sql,
-} from "../../shared/mod.ts";
-import { type ListingSnapshot, PHOTOS_BUCKET } from "../../shared/fleet/listings.ts";
-import { integration, testEnv } from "../../tools/harness.ts";
+} from "@flotilla/backbone";
+import { fleetCatalog } from "@flotilla/contracts";
+import { type ListingSnapshot, PHOTOS_BUCKET } from "@flotilla/contracts";
+import { integration, testEnv } from "@flotilla/testkit";
 import { objectPhotoStore } from "./adapters/photo_store.ts";
 import { createApp } from "./app.ts";
 

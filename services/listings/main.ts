@@ -3,12 +3,12 @@ import {
   baseShape,
   bootstrap,
   env,
-  fleetCatalog,
   IDEMPOTENCY_BUCKET,
   loadConfig,
   serve,
-} from "../../shared/mod.ts";
-import { PHOTOS_BUCKET } from "../../shared/fleet/listings.ts";
+} from "@flotilla/backbone";
+import { fleetCatalog } from "@flotilla/contracts";
+import { PHOTOS_BUCKET } from "@flotilla/contracts";
 import { objectPhotoStore } from "./adapters/photo_store.ts";
 import { createApp } from "./app.ts";
 

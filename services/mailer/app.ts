@@ -8,7 +8,7 @@ import {
   type Metrics,
   type ReadinessCheck,
   type Sql,
-} from "../../shared/mod.ts";
+} from "@flotilla/backbone";
 import type { Clock } from "./domain/clock.ts";
 import { clientRoutes } from "./routes/clients.ts";
 import { mailingRoutes } from "./routes/mailings.ts";

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import { integration, testEnv } from "../../tools/harness.ts";
-import { createMetrics, fleetCatalog, silentLogger } from "../../shared/mod.ts";
+import { integration, testEnv } from "@flotilla/testkit";
+import { createMetrics, silentLogger } from "@flotilla/backbone";
+import { fleetCatalog } from "@flotilla/contracts";
 import { createApp } from "./app.ts";
 import { FakeClock } from "./testing.ts";
 

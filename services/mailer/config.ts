@@ -1,6 +1,6 @@
 /** The mailer's configuration, read once from the environment. */
 import { z } from "zod";
-import { baseShape, env, loadConfig } from "../../shared/mod.ts";
+import { baseShape, env, loadConfig } from "@flotilla/backbone";
 
 export const mailerShape = {
   ...baseShape("mailer", 8088),

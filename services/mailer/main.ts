@@ -7,19 +7,19 @@ import client from "prom-client";
 import {
   bootstrap,
   consumerSpec,
-  fleetCatalog,
   IDEMPOTENCY_BUCKET,
   type Runtime,
   serve,
   startConsumer,
   uuidv7,
-} from "../../shared/mod.ts";
+} from "@flotilla/backbone";
+import { fleetCatalog } from "@flotilla/contracts";
 import {
   MAILER_CLAIMS_BUCKET,
   MAILER_SENDER,
   MAILER_SENDS_STREAM,
   type SendRequested,
-} from "../../shared/fleet/mailer.ts";
+} from "@flotilla/contracts";
 import { SendClaims } from "./adapters/claims.ts";
 import { ProviderClient } from "./adapters/provider.ts";
 import { countsByStatus } from "./adapters/repo.ts";

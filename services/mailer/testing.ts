@@ -1,7 +1,7 @@
 /** Test support for the mailer: a movable clock, an in-process mailer, seeded clients. */
-import type { Sql } from "../../shared/mod.ts";
-import type { TestEnv } from "../../tools/harness.ts";
-import { freePort } from "../../tools/infra.ts";
+import type { Sql } from "@flotilla/backbone";
+import type { TestEnv } from "@flotilla/testkit";
+import { freePort } from "@flotilla/infra";
 import type { Clock } from "./domain/clock.ts";
 import { type RunningMailer, startMailer } from "./main.ts";
 

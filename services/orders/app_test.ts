@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createMetrics, silentLogger } from "../../shared/mod.ts";
+import { createMetrics, silentLogger } from "@flotilla/backbone";
 import { createApp } from "./app.ts";
 import type { Order } from "./domain/order.ts";
 import { decodeCursor, encodeCursor, type OrderReads } from "./handlers/queries.ts";

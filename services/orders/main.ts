@@ -7,13 +7,13 @@ import {
   provision,
   serve,
   startConsumer,
-} from "../../shared/mod.ts";
+} from "@flotilla/backbone";
 import {
   ORDERS_BUCKET,
   ORDERS_INGEST_CONSUMER,
   ORDERS_STREAM,
   ordersCatalog,
-} from "../../shared/fleet/orders.ts";
+} from "@flotilla/contracts";
 import { OrderCache } from "./adapters/order_cache.ts";
 import { createApp } from "./app.ts";
 import { loadOrdersConfig, SERVICE } from "./config.ts";

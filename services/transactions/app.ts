@@ -8,7 +8,7 @@ import {
   type Metrics,
   type ReadinessCheck,
   type Sql,
-} from "../../shared/mod.ts";
+} from "@flotilla/backbone";
 import { type PostgresGuard, postgresGuard } from "../accounts/adapters/postgres_guard.ts";
 import { type SubmitAdmission, transactionsRoutes } from "./routes/transactions.ts";
 

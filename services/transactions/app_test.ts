@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import { createMetrics, fleetCatalog, silentLogger } from "../../shared/mod.ts";
-import { integration, type TestEnv, testEnv } from "../../tools/harness.ts";
+import { createMetrics, silentLogger } from "@flotilla/backbone";
+import { fleetCatalog } from "@flotilla/contracts";
+import { integration, type TestEnv, testEnv } from "@flotilla/testkit";
 import { createApp, type TransactionsDeps } from "./app.ts";
 
 /** The app on a migrated test database (no ledger runs: nothing settles by itself). */

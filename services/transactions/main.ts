@@ -3,17 +3,14 @@ import {
   baseShape,
   bootstrap,
   env,
-  fleetCatalog,
   IDEMPOTENCY_BUCKET,
   loadConfig,
   serve,
   startConsumer,
-} from "../../shared/mod.ts";
-import type { TransferOutcome } from "../../shared/fleet/accounts.ts";
-import {
-  TRANSACTIONS_OUTCOMES_CONSUMER,
-  TRANSACTIONS_STREAM,
-} from "../../shared/fleet/transactions.ts";
+} from "@flotilla/backbone";
+import { fleetCatalog } from "@flotilla/contracts";
+import type { TransferOutcome } from "@flotilla/contracts";
+import { TRANSACTIONS_OUTCOMES_CONSUMER, TRANSACTIONS_STREAM } from "@flotilla/contracts";
 import { createApp } from "./app.ts";
 import { recordOutcomesHandler } from "./handlers/record_outcome.ts";
 

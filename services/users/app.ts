@@ -8,7 +8,7 @@ import {
   type Metrics,
   type ReadinessCheck,
   type Sql,
-} from "../../shared/mod.ts";
+} from "@flotilla/backbone";
 import { usersRoutes } from "./routes/users.ts";
 
 export interface UsersDeps {

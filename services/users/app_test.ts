@@ -3,13 +3,13 @@ import { Kvm } from "@nats-io/kv";
 import {
   createMetrics,
   type Envelope,
-  fleetCatalog,
   IDEMPOTENCY_BUCKET,
   silentLogger,
   type Sql,
-} from "../../shared/mod.ts";
-import type { UserSnapshot } from "../../shared/fleet/listings.ts";
-import { integration, testEnv } from "../../tools/harness.ts";
+} from "@flotilla/backbone";
+import { fleetCatalog } from "@flotilla/contracts";
+import type { UserSnapshot } from "@flotilla/contracts";
+import { integration, testEnv } from "@flotilla/testkit";
 import { createApp } from "./app.ts";
 
 async function setup(env: Awaited<ReturnType<typeof testEnv>>) {

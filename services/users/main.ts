@@ -1,12 +1,6 @@
 /** Composition root of the users service (port 8084). */
-import {
-  baseShape,
-  bootstrap,
-  fleetCatalog,
-  IDEMPOTENCY_BUCKET,
-  loadConfig,
-  serve,
-} from "../../shared/mod.ts";
+import { baseShape, bootstrap, IDEMPOTENCY_BUCKET, loadConfig, serve } from "@flotilla/backbone";
+import { fleetCatalog } from "@flotilla/contracts";
 import { createApp } from "./app.ts";
 
 const SERVICE = "users";

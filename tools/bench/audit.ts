@@ -13,7 +13,7 @@
 import { AckPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Objm } from "@nats-io/obj";
 import { connect } from "@nats-io/transport";
-import { AUDIT_EXPORTS_BUCKET, AUDIT_STREAM } from "../../shared/fleet/audit.ts";
+import { AUDIT_EXPORTS_BUCKET, AUDIT_STREAM } from "@flotilla/contracts";
 import {
   auditEvent,
   BACKBONE_SCOPE,
@@ -23,13 +23,13 @@ import {
   migrate,
   provision,
   silentLogger,
-} from "../../shared/mod.ts";
+} from "@flotilla/backbone";
 import { createApp } from "../../services/auditlog/app.ts";
 import { auditlogCatalog } from "../../services/auditlog/catalog.ts";
 import { startIngest } from "../../services/auditlog/handlers/ingest.ts";
 import { searchLogs } from "../../services/auditlog/adapters/audit_repo.ts";
 import { decodeCursor } from "../../services/auditlog/domain/query.ts";
-import { ensureDatabase, freePort, startNats, startPostgres } from "../infra.ts";
+import { ensureDatabase, freePort, startNats, startPostgres } from "@flotilla/infra";
 
 const arg = (name: string, fallback: number) => {
   const i = Deno.args.indexOf(`--${name}`);

@@ -9,17 +9,17 @@
 import { AckPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport";
 import { z } from "zod";
-import { defineCatalog } from "../../shared/catalog.ts";
-import { startConsumer } from "../../shared/consumer.ts";
-import { connectPostgres } from "../../shared/db.ts";
-import { deadLetterCatalog } from "../../shared/dead_letter.ts";
-import { mergeCatalogs } from "../../shared/catalog.ts";
-import { createEvent } from "../../shared/envelope.ts";
-import { silentLogger } from "../../shared/log.ts";
-import { BACKBONE_SCOPE, migrate } from "../../shared/migrate.ts";
-import { enqueue, OutboxRelay } from "../../shared/outbox.ts";
-import { provision } from "../../shared/provision.ts";
-import { ensureDatabase, startNats, startPostgres } from "../infra.ts";
+import { defineCatalog } from "@flotilla/backbone";
+import { startConsumer } from "@flotilla/backbone";
+import { connectPostgres } from "@flotilla/backbone";
+import { deadLetterCatalog } from "@flotilla/backbone";
+import { mergeCatalogs } from "@flotilla/backbone";
+import { createEvent } from "@flotilla/backbone";
+import { silentLogger } from "@flotilla/backbone";
+import { BACKBONE_SCOPE, migrate } from "@flotilla/backbone";
+import { enqueue, OutboxRelay } from "@flotilla/backbone";
+import { provision } from "@flotilla/backbone";
+import { ensureDatabase, startNats, startPostgres } from "@flotilla/infra";
 
 const arg = (name: string, fallback: number) => {
   const i = Deno.args.indexOf(`--${name}`);

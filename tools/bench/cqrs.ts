@@ -15,7 +15,7 @@
  */
 import { parseArgs } from "node:util";
 import postgres from "postgres";
-import { ensureDatabase, freePort, startNats, startPostgres } from "../infra.ts";
+import { ensureDatabase, freePort, startNats, startPostgres } from "@flotilla/infra";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const { values } = parseArgs({

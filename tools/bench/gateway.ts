@@ -16,11 +16,11 @@ import {
   createEvent,
   createHttpApp,
   createMetrics,
-  fleetCatalog,
   silentLogger,
   subjectOf,
-} from "../../shared/mod.ts";
-import { ensureDatabase, freePort, startNats, startPostgres } from "../infra.ts";
+} from "@flotilla/backbone";
+import { fleetCatalog } from "@flotilla/contracts";
+import { ensureDatabase, freePort, startNats, startPostgres } from "@flotilla/infra";
 
 const arg = (name: string, fallback: number) => {
   const i = Deno.args.indexOf(`--${name}`);

@@ -14,8 +14,9 @@
 import { parseArgs } from "node:util";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport";
-import { connectPostgres, fleetCatalog, provision, type Sql } from "../../shared/mod.ts";
-import { ensureDatabase, freePort, startNats, startPostgres } from "../infra.ts";
+import { connectPostgres, provision, type Sql } from "@flotilla/backbone";
+import { fleetCatalog } from "@flotilla/contracts";
+import { ensureDatabase, freePort, startNats, startPostgres } from "@flotilla/infra";
 import { ledgerReport } from "../ledger_check.ts";
 
 const { values: args } = parseArgs({

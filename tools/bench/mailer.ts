@@ -5,7 +5,7 @@
  * 127.0.0.1, temp dirs), and stops them. Bounded: each run gives up after RUN_TIMEOUT_MS.
  */
 import postgres from "postgres";
-import { ensureDatabase, freePort, startNats, startPostgres } from "../infra.ts";
+import { ensureDatabase, freePort, startNats, startPostgres } from "@flotilla/infra";
 import { startProviderSim } from "../provider-sim/main.ts";
 
 const CLIENTS = Number(Deno.args[0] ?? 50_000);

@@ -15,11 +15,11 @@ import process from "node:process";
 import { parseArgs } from "node:util";
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport";
-import { deadLetterCatalog, mergeCatalogs } from "../../shared/mod.ts";
-import { provision } from "../../shared/provision.ts";
-import { ORDERS_NEW_SUBJECT, ORDERS_STREAM, ordersCatalog } from "../../shared/fleet/orders.ts";
+import { deadLetterCatalog, mergeCatalogs } from "@flotilla/backbone";
+import { provision } from "@flotilla/backbone";
+import { ORDERS_NEW_SUBJECT, ORDERS_STREAM, ordersCatalog } from "@flotilla/contracts";
 import { randomOrder, seededRandom } from "../../services/orders/testdata/random_orders.ts";
-import { ensureDatabase, freePort, startNats, startPostgres } from "../infra.ts";
+import { ensureDatabase, freePort, startNats, startPostgres } from "@flotilla/infra";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 

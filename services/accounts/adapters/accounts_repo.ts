@@ -1,6 +1,6 @@
 /** Postgres access for accounts, postings and the ledger check. Money is bigint cents. */
-import type { Queryable } from "../../../shared/mod.ts";
-import type { Cents } from "../domain/money.ts";
+import type { Queryable } from "@flotilla/backbone";
+import type { Cents } from "@flotilla/money";
 
 export interface AccountRow {
   accountId: number;

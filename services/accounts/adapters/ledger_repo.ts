@@ -1,7 +1,7 @@
 /** Postgres side of applying transfers: row locks, decisions already taken, writes. */
-import type { TransactionSql } from "../../../shared/mod.ts";
+import type { TransactionSql } from "@flotilla/backbone";
 import type { FailureReason, TransferDecision } from "../domain/ledger.ts";
-import type { Cents } from "../domain/money.ts";
+import type { Cents } from "@flotilla/money";
 
 /** Locks the accounts in ascending id order (no deadlocks) and returns their balances. */
 export async function lockBalances(

@@ -4,12 +4,7 @@
  * database that is down, and lets one trial call through after a pause. Business errors
  * (a constraint, a conflict) do not count as failures.
  */
-import {
-  breaker,
-  dispositionOf,
-  isBrokenCircuitError,
-  UnavailableError,
-} from "../../../shared/mod.ts";
+import { breaker, dispositionOf, isBrokenCircuitError, UnavailableError } from "@flotilla/backbone";
 
 export type PostgresGuard = <T>(work: () => Promise<T>) => Promise<T>;
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ConflictError, isUnavailableError } from "../../../shared/mod.ts";
+import { ConflictError, isUnavailableError } from "@flotilla/backbone";
 import { postgresGuard } from "./postgres_guard.ts";
 
 const refused = () => Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" });

@@ -3,7 +3,7 @@
  * caller) and a list of transfers in arrival order, which transfers apply and what each
  * account's balance becomes. Pure: no I/O, so it is tested on its own.
  */
-import type { Cents } from "./money.ts";
+import type { Cents } from "@flotilla/money";
 
 export interface TransferRequest {
   transactionId: number;

@@ -6,7 +6,7 @@
  * audit events go to the outbox in the same transaction.
  */
 import {
-  type AuditActor,
+  type Actor,
   auditEvent,
   type BatchHandler,
   type Catalog,
@@ -15,7 +15,7 @@ import {
   type Envelope,
   PermanentError,
   type TransactionSql,
-} from "../../../shared/mod.ts";
+} from "@flotilla/backbone";
 import {
   ACCOUNT_UPDATED,
   type AccountUpdated,
@@ -23,10 +23,10 @@ import {
   TRANSFER_FAILED,
   type TransferCompleted,
   type TransferFailed,
-} from "../../../shared/fleet/accounts.ts";
-import type { TransferSubmitted } from "../../../shared/fleet/transactions.ts";
+} from "@flotilla/contracts";
+import type { TransferSubmitted } from "@flotilla/contracts";
 import { decideTransfers, lockOrder, type TransferRequest } from "../domain/ledger.ts";
-import { formatMoney, parseMoney } from "../domain/money.ts";
+import { formatMoney, parseMoney } from "@flotilla/money";
 import {
   type DecidedTransfer,
   findDecided,
@@ -112,7 +112,7 @@ export async function applyTransfers(
       }));
       outgoing.push(auditEvent({
         source: SOURCE,
-        actor: cause.data.actor as AuditActor,
+        actor: cause.data.actor as Actor,
         action: leg.action,
         target: { type: "account", id: leg.id },
         before: { balance: formatMoney(leg.before) },

@@ -10,8 +10,8 @@ import {
   NotFoundError,
   requestActor,
   type Sql,
-} from "../../../shared/mod.ts";
-import { ACCOUNT_CREATED, type AccountCreated } from "../../../shared/fleet/accounts.ts";
+} from "@flotilla/backbone";
+import { ACCOUNT_CREATED, type AccountCreated } from "@flotilla/contracts";
 import {
   checkLedger,
   findAccount,
@@ -20,7 +20,7 @@ import {
   listPostings,
 } from "../adapters/accounts_repo.ts";
 import type { PostgresGuard } from "../adapters/postgres_guard.ts";
-import { formatMoney, moneyProblemMessage, parseMoney } from "../domain/money.ts";
+import { formatMoney, moneyProblemMessage, parseMoney } from "@flotilla/money";
 import { compatProblemContent, createCompatRouter } from "./compat.ts";
 
 export interface AccountsRouteDeps {

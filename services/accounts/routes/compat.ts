@@ -10,7 +10,7 @@ import {
   problemResponse,
   toProblem,
   ValidationError,
-} from "../../../shared/mod.ts";
+} from "@flotilla/backbone";
 
 /** The problem document as the original API documents it: with its `error` member. */
 export const compatProblemSchema = z.object({

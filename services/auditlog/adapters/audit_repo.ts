@@ -1,5 +1,5 @@
 /** Postgres adapter of the audit log: chained appends, queries, the chain walk. */
-import type { Queryable, Sql, TransactionSql } from "../../../shared/mod.ts";
+import type { Queryable, Sql, TransactionSql } from "@flotilla/backbone";
 import {
   canonicalRecord,
   type ChainBreak,

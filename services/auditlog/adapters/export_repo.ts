@@ -1,5 +1,5 @@
 /** Postgres adapter of export jobs: requested by the API, claimed and finished by workers. */
-import type { Queryable } from "../../../shared/mod.ts";
+import type { Queryable } from "@flotilla/backbone";
 import type { AuditFilters } from "../domain/query.ts";
 
 export type ExportStatus = "pending" | "running" | "completed" | "failed";

@@ -1,5 +1,5 @@
 /** Filters and keyset cursors of audit-log queries (newest first, by occurred_at then seq). */
-import { ValidationError } from "../../../shared/mod.ts";
+import { ValidationError } from "@flotilla/backbone";
 
 export interface AuditFilters {
   actor_id?: string;

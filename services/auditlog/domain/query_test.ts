@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ValidationError } from "../../../shared/mod.ts";
+import { ValidationError } from "@flotilla/backbone";
 import { checkRange, decodeCursor, encodeCursor } from "./query.ts";
 
 Deno.test("a cursor round-trips and is URL-safe", () => {

@@ -1,5 +1,6 @@
+import { type AuditData } from "@flotilla/backbone";
 /** An audit record: what the log stores of one `audit.recorded` event. */
-import type { AuditData, Envelope } from "../../../shared/mod.ts";
+import type { Envelope } from "@flotilla/backbone";
 
 export interface AuditRecord {
   event_id: string;

@@ -6,13 +6,13 @@
  */
 import type { JsMsg } from "@nats-io/jetstream";
 import {
+  AUDIT_RECORDED,
   type AuditData,
   type Catalog,
   type Decoder,
   type Envelope,
   envelopeDecoder,
-} from "../../../shared/mod.ts";
-import { AUDIT_RECORDED } from "../../../shared/fleet/audit.ts";
+} from "@flotilla/backbone";
 
 const ACTION = /^[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)+$/;
 const ISO_UTC_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;

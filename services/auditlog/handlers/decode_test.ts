@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { JsMsg } from "@nats-io/jetstream";
-import { envelopeDecoder } from "../../../shared/mod.ts";
+import { envelopeDecoder } from "@flotilla/backbone";
 import { auditlogCatalog } from "../catalog.ts";
 import { sampleEvent } from "../testdata/fixture.ts";
 import { auditDecoder, isPlainAuditEvent } from "./decode.ts";

@@ -5,7 +5,7 @@
  * worker stopped beating is taken over. Woken by NOTIFY, with a polling fallback.
  */
 import type { ObjectStore } from "@nats-io/obj";
-import { dispositionOf, errorMessage, type Logger, type Sql } from "../../../shared/mod.ts";
+import { dispositionOf, errorMessage, type Logger, type Sql } from "@flotilla/backbone";
 import { streamLogs } from "../adapters/audit_repo.ts";
 import {
   beat,

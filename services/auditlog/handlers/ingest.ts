@@ -9,8 +9,8 @@ import {
   type RunningConsumer,
   type Sql,
   startConsumer,
-} from "../../../shared/mod.ts";
-import { AUDIT_STREAM, AUDITLOG_CONSUMER } from "../../../shared/fleet/audit.ts";
+} from "@flotilla/backbone";
+import { AUDIT_STREAM, AUDITLOG_CONSUMER } from "@flotilla/contracts";
 import { appendRecords } from "../adapters/audit_repo.ts";
 import { recordFromEvent } from "../domain/record.ts";
 import { auditDecoder } from "./decode.ts";

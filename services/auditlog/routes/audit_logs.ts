@@ -1,6 +1,6 @@
 /** `/api/v1/audit-logs`: query newest first, read one, verify the chain. No updates, no deletes. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { createRouter, NotFoundError, type Sql } from "../../../shared/mod.ts";
+import { createRouter, NotFoundError, type Sql } from "@flotilla/backbone";
 import { findLog, searchLogs, verifyChain } from "../adapters/audit_repo.ts";
 import { checkRange, decodeCursor, encodeCursor } from "../domain/query.ts";
 import {

@@ -8,8 +8,8 @@ import {
   requestActor,
   type Sql,
   uuidv7,
-} from "../../../shared/mod.ts";
-import { AUDIT_EXPORTS_BUCKET } from "../../../shared/fleet/audit.ts";
+} from "@flotilla/backbone";
+import { AUDIT_EXPORTS_BUCKET } from "@flotilla/contracts";
 import { createExport, type ExportJob, getExport, listExports } from "../adapters/export_repo.ts";
 import { checkRange } from "../domain/query.ts";
 import { exportSchema, filtersSchema, problemJson } from "./schemas.ts";

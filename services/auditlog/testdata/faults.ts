@@ -1,8 +1,8 @@
+import { AUDIT_RECORDED } from "@flotilla/backbone";
 /** Helpers of the auditlog fault tests: a publisher that retries like an outbox relay does. */
 import { jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport";
-import type { Sql } from "../../../shared/mod.ts";
-import { AUDIT_RECORDED } from "../../../shared/fleet/audit.ts";
+import type { Sql } from "@flotilla/backbone";
 import type { sampleEvent } from "./fixture.ts";
 
 const encoder = new TextEncoder();

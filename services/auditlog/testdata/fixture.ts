@@ -3,6 +3,7 @@ import { jetstream } from "@nats-io/jetstream";
 import { Objm } from "@nats-io/obj";
 import type { NatsConnection } from "@nats-io/transport";
 import {
+  AUDIT_RECORDED,
   type AuditData,
   auditEvent,
   createLogger,
@@ -11,9 +12,9 @@ import {
   type RunningConsumer,
   silentLogger,
   type Sql,
-} from "../../../shared/mod.ts";
-import { AUDIT_EXPORTS_BUCKET, AUDIT_RECORDED } from "../../../shared/fleet/audit.ts";
-import type { TestEnv } from "../../../tools/harness.ts";
+} from "@flotilla/backbone";
+import { AUDIT_EXPORTS_BUCKET } from "@flotilla/contracts";
+import type { TestEnv } from "@flotilla/testkit";
 import { createApp } from "../app.ts";
 import { auditlogCatalog } from "../catalog.ts";
 import { ExportWorker } from "../handlers/export_worker.ts";

@@ -6,8 +6,8 @@
  * ("user" null) until `applyUser` completes it. Tables are parameters so the rebuild can fill
  * fresh ones. Lock order is always users table, then listings table (the rebuild swap too).
  */
-import type { Queryable } from "../../../shared/mod.ts";
-import type { ListingSnapshot, UserSnapshot } from "../../../shared/fleet/listings.ts";
+import type { Queryable } from "@flotilla/backbone";
+import type { ListingSnapshot, UserSnapshot } from "@flotilla/contracts";
 
 export interface ViewTables {
   users: string;

@@ -1,5 +1,5 @@
 /** Queries of the read model. Pending listings (user not arrived yet) are never returned. */
-import type { Queryable } from "../../../shared/mod.ts";
+import type { Queryable } from "@flotilla/backbone";
 import { containsPattern, type ViewItem, type ViewQuery } from "../domain/view.ts";
 
 interface Row {

@@ -7,7 +7,7 @@ import {
   type RunningConsumer,
   type Sql,
   startConsumer,
-} from "../../../shared/mod.ts";
+} from "@flotilla/backbone";
 import {
   LISTINGS_STREAM,
   type ListingSnapshot,
@@ -15,7 +15,7 @@ import {
   type UserSnapshot,
   VIEW_LISTINGS_CONSUMER,
   VIEW_USERS_CONSUMER,
-} from "../../../shared/fleet/listings.ts";
+} from "@flotilla/contracts";
 import { createProjection } from "../adapters/projection.ts";
 
 export interface ViewConsumerDeps {

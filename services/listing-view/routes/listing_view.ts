@@ -6,7 +6,7 @@ import {
   NotFoundError,
   problemContent,
   type Sql,
-} from "../../../shared/mod.ts";
+} from "@flotilla/backbone";
 import { viewItemSchema, viewQuerySchema } from "../domain/view.ts";
 import { findListing, queryListings } from "../adapters/view_repo.ts";
 

@@ -1,5 +1,5 @@
 /** Postgres access for listings. Timestamps leave the database as microseconds since the epoch. */
-import type { Queryable } from "../../../shared/mod.ts";
+import type { Queryable } from "@flotilla/backbone";
 import type { Listing, Photo } from "../domain/listing.ts";
 
 interface Row {

@@ -1,6 +1,6 @@
 /** Listing photos in the JetStream object store, streamed in and out, never held whole. */
 import type { ObjectInfo, ObjectResult, ObjectStore } from "@nats-io/obj";
-import { PayloadTooLargeError } from "../../../shared/mod.ts";
+import { PayloadTooLargeError } from "@flotilla/backbone";
 
 export interface PhotoStore {
   /** Streams `body` in; refuses (413) once more than `maxBytes` went through. */

@@ -1,10 +1,6 @@
 /** Listings: request schemas and the rules of a change. Pure: no I/O. */
 import { z } from "@hono/zod-openapi";
-import {
-  type ListingSnapshot,
-  listingTypeSchema,
-  type Photo,
-} from "../../../shared/fleet/listings.ts";
+import { type ListingSnapshot, listingTypeSchema, type Photo } from "@flotilla/contracts";
 
 export type Listing = ListingSnapshot;
 export type { Photo };

@@ -13,8 +13,8 @@ import {
   problemContent,
   requestActor,
   type Sql,
-} from "../../../shared/mod.ts";
-import { LISTING_CREATED, LISTING_UPDATED } from "../../../shared/fleet/listings.ts";
+} from "@flotilla/backbone";
+import { LISTING_CREATED, LISTING_UPDATED } from "@flotilla/contracts";
 import {
   applyPatch,
   createListingSchema,

@@ -14,8 +14,8 @@ import {
   type Sql,
   UnsupportedMediaTypeError,
   ValidationError,
-} from "../../../shared/mod.ts";
-import { LISTING_UPDATED } from "../../../shared/fleet/listings.ts";
+} from "@flotilla/backbone";
+import { LISTING_UPDATED } from "@flotilla/contracts";
 import {
   listingSchema,
   mediaType,

@@ -6,7 +6,7 @@
  * resent: the provider may have taken it, and a second send is worse than an unknown outcome.
  */
 import type { KV } from "@nats-io/kv";
-import { errorMessage, UnavailableError } from "../../../shared/mod.ts";
+import { errorMessage, UnavailableError } from "@flotilla/backbone";
 
 export type Claim =
   | { state: "sending"; owner: string; lease_until: number }

@@ -12,7 +12,7 @@ import {
   isBrokenCircuitError,
   type Metrics,
   UnavailableError,
-} from "../../../shared/mod.ts";
+} from "@flotilla/backbone";
 
 export interface ProviderOptions {
   url: string;

@@ -6,8 +6,8 @@ import {
   enqueue,
   type Queryable,
   type Sql,
-} from "../../../shared/mod.ts";
-import { MAILER_SEND_REQUESTED, type SendRequested } from "../../../shared/fleet/mailer.ts";
+} from "@flotilla/backbone";
+import { MAILER_SEND_REQUESTED, type SendRequested } from "@flotilla/contracts";
 import {
   type Client,
   type Mailing,

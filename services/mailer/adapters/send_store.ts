@@ -2,7 +2,7 @@
  * What senders read and write per message, batched: concurrent senders share one query to load
  * their messages and one to mark them sent (each still waits for its own row to commit).
  */
-import type { Sql } from "../../../shared/mod.ts";
+import type { Sql } from "@flotilla/backbone";
 import { Batch } from "./batch.ts";
 import { loadSendJobs, markSentMany, type SendJob } from "./repo.ts";
 

@@ -4,7 +4,7 @@
  * messages whose window opened back on the work queue, and finishes mailings past their end.
  * Every step is safe with several replicas (`FOR UPDATE SKIP LOCKED`) and survives restarts.
  */
-import { type Catalog, errorMessage, type Logger, type Sql } from "../../../shared/mod.ts";
+import { type Catalog, errorMessage, type Logger, type Sql } from "@flotilla/backbone";
 import { finishEndedMailings, releaseDueDeferred, startDueMailings } from "../adapters/repo.ts";
 import type { Clock } from "../domain/clock.ts";
 

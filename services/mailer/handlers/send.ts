@@ -12,8 +12,8 @@ import {
   PermanentError,
   type Sql,
   UnavailableError,
-} from "../../../shared/mod.ts";
-import type { SendRequested } from "../../../shared/fleet/mailer.ts";
+} from "@flotilla/backbone";
+import type { SendRequested } from "@flotilla/contracts";
 import type { SendClaims } from "../adapters/claims.ts";
 import type { ProviderClient } from "../adapters/provider.ts";
 import { markDeferred, markFinal, recordFailure } from "../adapters/repo.ts";

@@ -10,7 +10,7 @@ import {
   problemContent,
   requestActor,
   type Sql,
-} from "../../../shared/mod.ts";
+} from "@flotilla/backbone";
 import {
   deleteClient,
   findClient,

@@ -1,7 +1,7 @@
 /** Pieces both resource routers use. */
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import type { AppEnv } from "../../../shared/mod.ts";
+import type { AppEnv } from "@flotilla/backbone";
 
 export const idParam = z.object({
   id: z.coerce.number().int().positive().openapi({ param: { name: "id", in: "path" }, example: 1 }),

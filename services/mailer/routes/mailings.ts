@@ -12,7 +12,7 @@ import {
   requestActor,
   type Sql,
   ValidationError,
-} from "../../../shared/mod.ts";
+} from "@flotilla/backbone";
 import {
   deleteMailing,
   findMailing,

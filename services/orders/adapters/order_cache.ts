@@ -6,7 +6,7 @@
 import type { KV } from "@nats-io/kv";
 import { createInbox } from "@nats-io/nats-core";
 import type { NatsConnection } from "@nats-io/transport";
-import { errorMessage, type Logger, type Metrics } from "../../../shared/mod.ts";
+import { errorMessage, type Logger, type Metrics } from "@flotilla/backbone";
 
 export interface OrderCacheOptions {
   kv: KV;

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
-import { defineCatalog, silentLogger } from "../../../shared/mod.ts";
-import { ORDERS_BUCKET, ordersCatalog } from "../../../shared/fleet/orders.ts";
-import { eventually, integration, testEnv } from "../../../tools/harness.ts";
+import { defineCatalog, silentLogger } from "@flotilla/backbone";
+import { ORDERS_BUCKET, ordersCatalog } from "@flotilla/contracts";
+import { eventually, integration, testEnv } from "@flotilla/testkit";
 import { OrderCache } from "./order_cache.ts";
 
 const entries = (n: number) =>

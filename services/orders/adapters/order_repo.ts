@@ -1,5 +1,5 @@
 /** Orders in Postgres, normalized: orders, deliveries, payments, items. */
-import type { Queryable, Sql } from "../../../shared/mod.ts";
+import type { Queryable, Sql } from "@flotilla/backbone";
 import type { Order } from "../domain/order.ts";
 
 export interface StoredOrder {

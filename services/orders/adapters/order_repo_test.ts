@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { integration, testEnv } from "../../../tools/harness.ts";
+import { integration, testEnv } from "@flotilla/testkit";
 import { type Order, orderJson } from "../domain/order.ts";
 import { contentHash } from "../handlers/ingest.ts";
 import { randomOrder, seededRandom } from "../testdata/random_orders.ts";

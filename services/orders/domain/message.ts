@@ -2,8 +2,8 @@
  * What arrives on `orders.new`: the bare WB order JSON from systems we do not control, or our
  * own envelope around it. Anything else is refused with every failing field named.
  */
-import { envelopeSchema, issuesFromZod, ValidationError } from "../../../shared/mod.ts";
-import { ORDER_SUBMITTED } from "../../../shared/fleet/orders.ts";
+import { envelopeSchema, issuesFromZod, ValidationError } from "@flotilla/backbone";
+import { ORDER_SUBMITTED } from "@flotilla/contracts";
 import { checkOrder, type Order } from "./order.ts";
 
 export interface OrderMessage {

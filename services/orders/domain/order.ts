@@ -3,7 +3,7 @@
  * Pure: no I/O. The same JSON text is what we cache, serve and hash.
  */
 import { z } from "zod";
-import type { FieldIssue } from "../../../shared/mod.ts";
+import type { FieldIssue } from "@flotilla/backbone";
 import { isCurrency } from "./currencies.ts";
 
 /** Safe as a KV key and a URL path segment; bounded. */

@@ -1,12 +1,11 @@
+import { wbOrderFixture } from "@flotilla/testkit";
 import assert from "node:assert/strict";
-import { ValidationError } from "../../../shared/mod.ts";
+import { ValidationError } from "@flotilla/backbone";
 import { randomOrder, seededRandom } from "../testdata/random_orders.ts";
 import { parseOrderMessage } from "./message.ts";
 import { checkOrder, orderJson } from "./order.ts";
 
-const fixture = JSON.parse(
-  await Deno.readTextFile(new URL("../../../../shared/fixtures/wb_order.json", import.meta.url)),
-);
+const fixture = await wbOrderFixture();
 const encode = (v: unknown) =>
   new TextEncoder().encode(typeof v === "string" ? v : JSON.stringify(v));
 const issuesOf = (raw: unknown) => {

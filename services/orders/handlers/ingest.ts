@@ -12,8 +12,8 @@ import {
   errorMessage,
   type Metrics,
   UnavailableError,
-} from "../../../shared/mod.ts";
-import { ORDER_SUBMITTED } from "../../../shared/fleet/orders.ts";
+} from "@flotilla/backbone";
+import { ORDER_SUBMITTED } from "@flotilla/contracts";
 import type { OrderCache } from "../adapters/order_cache.ts";
 import { saveOrders, type StoredOrder } from "../adapters/order_repo.ts";
 import { parseOrderMessage } from "../domain/message.ts";

@@ -8,7 +8,7 @@ import {
   type Metrics,
   type Sql,
   ValidationError,
-} from "../../../shared/mod.ts";
+} from "@flotilla/backbone";
 import type { OrderCache } from "../adapters/order_cache.ts";
 import { listNewest, loadOrders } from "../adapters/order_repo.ts";
 import { type Order, orderJson } from "../domain/order.ts";

@@ -3,7 +3,7 @@
  * order goes back into it. `kv.create` only fills missing keys, so a refill racing ingest
  * never puts back an older version.
  */
-import { errorMessage, type Logger, type Sql } from "../../../shared/mod.ts";
+import { errorMessage, type Logger, type Sql } from "@flotilla/backbone";
 import type { OrderCache } from "../adapters/order_cache.ts";
 import { allOrders, hasOrders } from "../adapters/order_repo.ts";
 import { orderJson } from "../domain/order.ts";

@@ -4,7 +4,7 @@
  * access log line or validator (the id is still checked). Everything else (query strings,
  * mirror misses, other routes, errors) goes through the full app unchanged.
  */
-import type { Metrics } from "../../../shared/mod.ts";
+import type { Metrics } from "@flotilla/backbone";
 import { ORDER_UID_PATTERN } from "../domain/order.ts";
 
 type FetchHandler = (req: Request, info: Deno.ServeHandlerInfo) => Response | Promise<Response>;

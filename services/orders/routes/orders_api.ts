@@ -1,6 +1,6 @@
 /** `/api/v1/orders`: one order by id (the WB model, exactly), and the newest orders. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { createRouter, jsonContent, NotFoundError, problemContent } from "../../../shared/mod.ts";
+import { createRouter, jsonContent, NotFoundError, problemContent } from "@flotilla/backbone";
 import { ORDER_UID_PATTERN, orderSchema } from "../domain/order.ts";
 import type { OrderReads } from "../handlers/queries.ts";
 

@@ -1,6 +1,6 @@
 /** `GET /`: a page where a person types an order id and sees the order. Server-rendered. */
 import { type FC, Fragment } from "hono/jsx";
-import { createRouter } from "../../../shared/mod.ts";
+import { createRouter } from "@flotilla/backbone";
 import { type Order, ORDER_UID_PATTERN } from "../domain/order.ts";
 import type { OrderReads } from "../handlers/queries.ts";
 

@@ -1,15 +1,13 @@
 /** Test helpers for the orders service: start it, publish to it, read its dead letters. */
 import { jetstream, jetstreamManager, type StoredMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport";
-import { deadLetterCatalog, DLQ_STREAM, mergeCatalogs } from "../../../shared/mod.ts";
-import { ORDERS_NEW_SUBJECT, ordersCatalog } from "../../../shared/fleet/orders.ts";
-import { type ServiceProcess, spawnService, type TestEnv } from "../../../tools/harness.ts";
+import { deadLetterCatalog, DLQ_STREAM, mergeCatalogs } from "@flotilla/backbone";
+import { ORDERS_NEW_SUBJECT, ordersCatalog } from "@flotilla/contracts";
+import { type ServiceProcess, spawnService, type TestEnv, wbOrderFixture } from "@flotilla/testkit";
 
 export const ordersServiceCatalog = mergeCatalogs(deadLetterCatalog, ordersCatalog);
 
-export const sampleOrder = JSON.parse(
-  await Deno.readTextFile(new URL("../../../../shared/fixtures/wb_order.json", import.meta.url)),
-);
+export const sampleOrder = await wbOrderFixture();
 
 export function startOrders(
   env: TestEnv,

@@ -1,6 +1,6 @@
 /** Postgres access for transactions. Money is bigint cents. */
-import type { Queryable } from "../../../shared/mod.ts";
-import type { Cents } from "../../accounts/domain/money.ts";
+import type { Queryable } from "@flotilla/backbone";
+import type { Cents } from "@flotilla/money";
 import type { FailureReason, Transaction, TransactionStatus } from "../domain/transaction.ts";
 
 interface Raw {

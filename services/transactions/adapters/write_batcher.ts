@@ -9,7 +9,7 @@
  * the rest wait in the queue, oldest first, and an item that has waited `maxWaitMs` is
  * written anyway.
  */
-import { dispositionOf } from "../../../shared/mod.ts";
+import { dispositionOf } from "@flotilla/backbone";
 
 /**
  * Backpressure from whatever processes the written items next. Waiting at the door keeps the

@@ -2,7 +2,7 @@
  * A transfer request and the rules of its status: pending → complete | failed, and a complete
  * transfer → rollback once its compensating transfer completes. Pure, no I/O.
  */
-import type { Cents } from "../../accounts/domain/money.ts";
+import type { Cents } from "@flotilla/money";
 
 export type TransactionStatus = "pending" | "complete" | "failed" | "rollback";
 export type FailureReason = "insufficient_funds" | "account_not_found";

@@ -4,7 +4,7 @@
  * the same Postgres transaction. A completed reversal marks its original `rollback`.
  */
 import {
-  type AuditActor,
+  type Actor,
   auditEvent,
   type BatchHandler,
   type Catalog,
@@ -12,20 +12,20 @@ import {
   type Envelope,
   PermanentError,
   type TransactionSql,
-} from "../../../shared/mod.ts";
+} from "@flotilla/backbone";
 import {
   TRANSFER_COMPLETED,
   type TransferCompleted,
   type TransferFailed,
   type TransferOutcome,
-} from "../../../shared/fleet/accounts.ts";
+} from "@flotilla/contracts";
 import { existing, rollbackMany, settleMany } from "../adapters/transactions_repo.ts";
 import { settle } from "../domain/transaction.ts";
 import { transactionView } from "../routes/view.ts";
 
 const SOURCE = "transactions";
 /** Status changes driven by the ledger are made by the system, on the saga's behalf. */
-const SAGA_ACTOR: AuditActor = { type: "system", id: "transfer-saga", ip: null, user_agent: null };
+const SAGA_ACTOR: Actor = { type: "system", id: "transfer-saga", ip: null, user_agent: null };
 
 export async function recordOutcomes(
   tx: TransactionSql,

@@ -2,7 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import {
-  type AuditActor,
+  type Actor,
   auditEvent,
   type Catalog,
   ConflictError,
@@ -14,10 +14,10 @@ import {
   requestActor,
   type Sql,
   type TransactionSql,
-} from "../../../shared/mod.ts";
-import { TRANSFER_SUBMITTED, type TransferSubmitted } from "../../../shared/fleet/transactions.ts";
+} from "@flotilla/backbone";
+import { TRANSFER_SUBMITTED, type TransferSubmitted } from "@flotilla/contracts";
 import type { PostgresGuard } from "../../accounts/adapters/postgres_guard.ts";
-import { formatMoney, parseMoney } from "../../accounts/domain/money.ts";
+import { formatMoney, parseMoney } from "@flotilla/money";
 import { compatProblemContent, createCompatRouter } from "../../accounts/routes/compat.ts";
 import { accountIdNumber, moneyInput } from "../../accounts/routes/accounts.ts";
 import {
@@ -141,7 +141,7 @@ const reversalRoute = createRoute({
 
 export interface SubmitRequest {
   input: NewTransaction;
-  actor: AuditActor;
+  actor: Actor;
   correlationId: string;
   requestId: string;
   action: string;

@@ -1,6 +1,6 @@
 /** The JSON shape of a transaction, as the original API returned it (plus `reversal_of`). */
 import { z } from "@hono/zod-openapi";
-import { formatMoney } from "../../accounts/domain/money.ts";
+import { formatMoney } from "@flotilla/money";
 import type { Transaction } from "../domain/transaction.ts";
 
 export const TransactionSchema = z.object({

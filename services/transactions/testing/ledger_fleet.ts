@@ -4,13 +4,9 @@
  * saga tests share: open accounts, submit transfers, wait until they settle, read totals.
  */
 import assert from "node:assert/strict";
-import { connectPostgres, fleetCatalog, type Sql } from "../../../shared/mod.ts";
-import {
-  eventually,
-  type ServiceProcess,
-  spawnService,
-  type TestEnv,
-} from "../../../tools/harness.ts";
+import { connectPostgres, type Sql } from "@flotilla/backbone";
+import { fleetCatalog } from "@flotilla/contracts";
+import { eventually, type ServiceProcess, spawnService, type TestEnv } from "@flotilla/testkit";
 import { ledgerReport } from "../../../tools/ledger_check.ts";
 
 export interface LedgerFleet {

@@ -1,5 +1,5 @@
 /** Postgres access for users. Timestamps leave the database as microseconds since the epoch. */
-import type { Queryable } from "../../../shared/mod.ts";
+import type { Queryable } from "@flotilla/backbone";
 import type { User } from "../domain/user.ts";
 
 interface Row {

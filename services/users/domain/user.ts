@@ -1,6 +1,6 @@
 /** Users: request schemas and the rules of a change. Pure: no I/O. */
 import { z } from "@hono/zod-openapi";
-import type { UserSnapshot } from "../../../shared/fleet/listings.ts";
+import type { UserSnapshot } from "@flotilla/contracts";
 
 export type User = UserSnapshot;
 

@@ -12,8 +12,8 @@ import {
   problemContent,
   requestActor,
   type Sql,
-} from "../../../shared/mod.ts";
-import { USER_CREATED, USER_UPDATED } from "../../../shared/fleet/listings.ts";
+} from "@flotilla/backbone";
+import { USER_CREATED, USER_UPDATED } from "@flotilla/contracts";
 import type { Context } from "hono";
 import {
   createUserSchema,

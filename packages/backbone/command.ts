@@ -1,0 +1,81 @@
+/**
+ * Commands: every write is `(deps, input, meta) → result`, one Postgres transaction that
+ * changes state and emits what the change announces (domain events and the audit record)
+ * through the outbox, atomically. Routes and consumers only translate HTTP or events to a
+ * command and its result back.
+ */
+import type { Actor, AuditChange } from "./audit.ts";
+import { auditEvent } from "./audit.ts";
+import type { Catalog } from "./catalog.ts";
+import type { Sql, TransactionSql } from "./db.ts";
+import { createEvent, type Envelope } from "./envelope.ts";
+import { enqueue } from "./outbox.ts";
+
+/** Where a command comes from: who asked, and the request or event it follows from. */
+export interface CommandMeta {
+  actor: Actor;
+  correlationId: string;
+  /** The event that caused this command, when a consumer runs it. */
+  cause?: { id: string; correlation_id: string };
+  /** W3C trace context, carried on the emitted events. */
+  traceparent?: string;
+}
+
+/** What every command needs to write and emit. */
+export interface CommandDeps {
+  sql: Sql;
+  catalog: Catalog;
+  /** The emitting service: the `source` of its events. */
+  service: string;
+}
+
+/** Collects what a command emits; written to the outbox when the command's work is done. */
+export interface Emitter {
+  /** A domain event about `subject` (its aggregate id). */
+  event<T>(type: string, subject: string | number, data: T): Envelope<T>;
+  /** The audit record of a change. */
+  audit(change: AuditChange): void;
+  /** Events built elsewhere (already enveloped). */
+  add(...events: Envelope[]): void;
+}
+
+/** Runs `work` in a new transaction and writes what it emitted in the same transaction. */
+export function transact<R>(
+  deps: CommandDeps,
+  meta: CommandMeta,
+  work: (tx: TransactionSql, emit: Emitter) => Promise<R>,
+): Promise<R> {
+  return deps.sql.begin((tx) => emitting(tx, deps, meta, work)) as Promise<R>;
+}
+
+/** The same inside a transaction someone else holds (a consumer's, with its inbox). */
+export async function emitting<R>(
+  tx: TransactionSql,
+  deps: Pick<CommandDeps, "catalog" | "service">,
+  meta: CommandMeta,
+  work: (tx: TransactionSql, emit: Emitter) => Promise<R>,
+): Promise<R> {
+  const events: Envelope[] = [];
+  const cause = meta.cause ?? { correlationId: meta.correlationId };
+  const emit: Emitter = {
+    event(type, subject, data) {
+      const event = createEvent({ type, source: deps.service, subject, data, cause });
+      events.push(event);
+      return event;
+    },
+    audit(change) {
+      events.push(auditEvent({ ...change, source: deps.service, actor: meta.actor, cause }));
+    },
+    add(...more) {
+      events.push(...more);
+    },
+  };
+  const result = await work(tx, emit);
+  await enqueue(
+    tx,
+    deps.catalog,
+    events,
+    meta.traceparent ? { traceparent: meta.traceparent } : {},
+  );
+  return result;
+}

@@ -1,0 +1,307 @@
+/**
+ * The one way a service starts. `main.ts` declares what the service needs (Postgres, NATS with
+ * its catalog) and how to build its parts from the runtime (the HTTP app, consumers, workers);
+ * `runService` connects what was declared (waiting for each dependency instead of crashing),
+ * runs migrations and the outbox relay, starts the parts, serves HTTP, and on SIGTERM/SIGINT
+ * stops them in order: HTTP, consumers, workers, relay, NATS, Postgres.
+ *
+ * The runtime's type follows the declaration: a service that declares `postgres` gets `sql`,
+ * one that declares `nats` gets `nats`, `js`, `kv()` and `objects()`; the others do not.
+ */
+import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
+import { type KV, Kvm } from "@nats-io/kv";
+import { type ObjectStore, Objm } from "@nats-io/obj";
+import { ExponentialBackoff, handleWhen, retry } from "cockatiel";
+import type { Catalog } from "./catalog.ts";
+import { type ConsumerOptions, type RunningConsumer, startConsumer } from "./consumer.ts";
+import { connectPostgres, postgresReady, type Sql, survivePostgresSocketRace } from "./db.ts";
+import { dispositionOf } from "./disposition.ts";
+import { errorMessage } from "./errors.ts";
+import type { ReadinessCheck } from "./http.ts";
+import { createLogger, type Logger, type LogLevel } from "./log.ts";
+import { createMetrics, type Metrics } from "./metrics.ts";
+import { BACKBONE_SCOPE, migrate } from "./migrate.ts";
+import { connectNats, type NatsHandle } from "./nats.ts";
+import { OutboxRelay } from "./outbox.ts";
+import { provision } from "./provision.ts";
+import { Lifecycle } from "./shutdown.ts";
+
+/** The configuration every service has (see `baseShape`). */
+export interface BaseConfig {
+  readonly PORT: number;
+  readonly LOG_LEVEL: LogLevel;
+  readonly SHUTDOWN_TIMEOUT_MS: number;
+  readonly NATS_URL?: string;
+  readonly DATABASE_URL?: string;
+}
+
+export interface PostgresNeed {
+  /** Migration scope under migrations/; the service name by default. */
+  migrations?: string;
+  /** Runs the outbox relay (services that emit events). */
+  relay?: boolean;
+  /** The relay's polling fallback when a notification is lost; 1 s by default. */
+  relayPollMs?: number;
+  poolSize?: number;
+  /** Inbox rows older than this are pruned (redeliveries happen within minutes). */
+  inboxRetentionDays?: number;
+}
+
+export interface NatsNeed {
+  /** What this service uses of the fleet's catalog; provisioned at start. */
+  catalog: Catalog;
+}
+
+export interface Needs {
+  postgres?: PostgresNeed;
+  nats?: NatsNeed;
+}
+
+export interface BaseRuntime<C extends BaseConfig = BaseConfig> {
+  readonly service: string;
+  readonly config: C;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly lifecycle: Lifecycle;
+  /** Named checks behind /readyz; parts may add their own. */
+  readonly readiness: Record<string, ReadinessCheck>;
+}
+
+export interface NatsRuntime {
+  readonly nats: NatsHandle;
+  readonly js: JetStreamClient;
+  readonly catalog: Catalog;
+  kv(bucket: string): Promise<KV>;
+  objects(bucket: string): Promise<ObjectStore>;
+}
+
+export interface PostgresRuntime {
+  readonly sql: Sql;
+}
+
+/** What a service gets, following what it declared. */
+export type Runtime<C extends BaseConfig, N extends Needs> =
+  & BaseRuntime<C>
+  & (N extends { nats: NatsNeed } ? NatsRuntime : unknown)
+  & (N extends { postgres: PostgresNeed } ? PostgresRuntime : unknown);
+
+/** Anything with a fetch handler: a Hono app, or a fast path in front of one. */
+export interface Fetchable {
+  fetch(request: Request, info: Deno.ServeHandlerInfo): Response | Promise<Response>;
+}
+
+/** A background part with a life of its own (a loop, a cache): started, and stopped on shutdown. */
+export interface Worker {
+  readonly name: string;
+  start?(): void | Promise<void>;
+  stop(): void | Promise<void>;
+}
+
+/** A consumer as a service declares it; the launcher supplies the connection and the rest. */
+// deno-lint-ignore no-explicit-any
+export type ConsumerDeclaration<T = any> =
+  & DistributiveOmit<ConsumerOptions<T>, "nc" | "catalog" | "logger" | "metrics" | "sql">
+  & {
+    /** Run handlers in a Postgres transaction with the inbox (needs `postgres`). */
+    transactional?: boolean;
+    /** Start this many copies on the same durable (pipelines in one process). */
+    copies?: number;
+  };
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+export interface ServiceParts {
+  app: Fetchable;
+  consumers?: ConsumerDeclaration[];
+  workers?: Worker[];
+}
+
+export interface ServiceDefinition<C extends BaseConfig, N extends Needs> {
+  name: string;
+  config: C;
+  needs: N;
+  /** Builds the service's parts from the runtime; called once everything declared is up. */
+  start(runtime: Runtime<C, N>): ServiceParts | Promise<ServiceParts>;
+}
+
+export interface RunOptions {
+  /** Exit on SIGTERM/SIGINT after a graceful shutdown (off for services run inside a test). */
+  handleSignals?: boolean;
+  /** Interface to listen on; all interfaces by default. */
+  hostname?: string;
+}
+
+export interface RunningService<C extends BaseConfig, N extends Needs> {
+  readonly runtime: Runtime<C, N>;
+  readonly server: Deno.HttpServer<Deno.NetAddr>;
+  readonly consumers: RunningConsumer[];
+  /** Graceful shutdown, as on SIGTERM. */
+  stop(): Promise<void>;
+}
+
+/** Declares a service; `main.ts` passes the result to `runService`. */
+export function defineService<C extends BaseConfig, N extends Needs>(
+  definition: ServiceDefinition<C, N>,
+): ServiceDefinition<C, N> {
+  return definition;
+}
+
+export async function runService<C extends BaseConfig, N extends Needs>(
+  definition: ServiceDefinition<C, N>,
+  options: RunOptions = {},
+): Promise<RunningService<C, N>> {
+  const { name, config, needs } = definition;
+  const logger = createLogger({ service: name, level: config.LOG_LEVEL });
+  const metrics = createMetrics(name);
+  const lifecycle = new Lifecycle(logger, config.SHUTDOWN_TIMEOUT_MS);
+  if (options.handleSignals ?? true) lifecycle.listen();
+  const readiness: Record<string, ReadinessCheck> = {};
+  // Start-up waits for its dependencies instead of crashing: NATS may be up before JetStream
+  // is ready, Postgres may still be starting.
+  const untilAvailable = retry(handleWhen((err) => dispositionOf(err) !== "dead_letter"), {
+    maxAttempts: Number.MAX_SAFE_INTEGER,
+    backoff: new ExponentialBackoff({ initialDelay: 250, maxDelay: 5_000 }),
+  });
+  untilAvailable.onRetry((reason) =>
+    logger.warn("a dependency is not ready; retrying start-up step", {
+      error: "error" in reason ? errorMessage(reason.error) : "",
+    })
+  );
+
+  const runtime: Record<string, unknown> = {
+    service: name,
+    config,
+    logger,
+    metrics,
+    lifecycle,
+    readiness,
+  };
+  let natsParts: NatsRuntime | undefined;
+  if (needs.nats) {
+    natsParts = await connectNatsParts(name, requireUrl(config.NATS_URL, "NATS_URL"), needs.nats, {
+      logger,
+      lifecycle,
+      readiness,
+      untilAvailable,
+    });
+    Object.assign(runtime, natsParts);
+  }
+  let sql: Sql | undefined;
+  if (needs.postgres) {
+    sql = await connectPostgresParts(
+      name,
+      requireUrl(config.DATABASE_URL, "DATABASE_URL"),
+      needs.postgres,
+      { logger, lifecycle, readiness, untilAvailable },
+    );
+    runtime.sql = sql;
+    if (needs.postgres.relay) {
+      if (!natsParts) throw new Error(`${name}: the outbox relay needs nats in its declaration`);
+      const relay = new OutboxRelay({
+        sql,
+        nc: natsParts.nats.nc,
+        logger,
+        metrics,
+        pollMs: needs.postgres.relayPollMs,
+      });
+      await relay.start();
+      lifecycle.defer("outbox relay", () => relay.stop());
+      metrics.setOutboxPendingSource(() => relay.pending());
+    }
+  }
+
+  const typed = runtime as Runtime<C, N>;
+  const parts = await definition.start(typed);
+  for (const worker of parts.workers ?? []) {
+    await worker.start?.();
+    lifecycle.defer(worker.name, () => worker.stop());
+  }
+  const consumers: RunningConsumer[] = [];
+  for (const declaration of parts.consumers ?? []) {
+    if (!natsParts) throw new Error(`${name}: consumers need nats in the declaration`);
+    const { transactional, copies = 1, ...rest } = declaration;
+    if (transactional && !sql) {
+      throw new Error(`${name}: a transactional consumer needs postgres in the declaration`);
+    }
+    for (let copy = 0; copy < copies; copy++) {
+      const running = startConsumer({
+        ...rest,
+        nc: natsParts.nats.nc,
+        catalog: natsParts.catalog,
+        logger,
+        metrics,
+        ...(transactional ? { sql } : {}),
+      } as ConsumerOptions<unknown>);
+      consumers.push(running);
+      lifecycle.defer(
+        `consumer ${running.name}${copies > 1 ? ` #${copy}` : ""}`,
+        () => running.stop(),
+      );
+    }
+  }
+  const server = Deno.serve({
+    hostname: options.hostname ?? "0.0.0.0",
+    port: config.PORT,
+    onListen: ({ port }) => logger.info("listening", { port }),
+  }, (request, info) => parts.app.fetch(request, info));
+  // Registered last, so it stops first: no new requests while consumers wind down.
+  lifecycle.defer("http", () => server.shutdown());
+  return { runtime: typed, server, consumers, stop: () => lifecycle.shutdown("stopped") };
+}
+
+function requireUrl(value: string | undefined, variable: string): string {
+  if (!value) throw new Error(`${variable} is required by this service's declaration`);
+  return value;
+}
+
+interface StartContext {
+  logger: Logger;
+  lifecycle: Lifecycle;
+  readiness: Record<string, ReadinessCheck>;
+  untilAvailable: ReturnType<typeof retry>;
+}
+
+async function connectNatsParts(
+  service: string,
+  url: string,
+  need: NatsNeed,
+  { logger, lifecycle, readiness, untilAvailable }: StartContext,
+): Promise<NatsRuntime> {
+  const nats = await connectNats({ url, name: service, logger });
+  lifecycle.defer("nats", async () => {
+    await nats.nc.drain().catch(() => nats.nc.close());
+  });
+  await untilAvailable.execute(() => provision(nats.nc, need.catalog, logger), lifecycle.signal);
+  readiness.nats = () => nats.connected();
+  const kvm = new Kvm(nats.nc);
+  const objm = new Objm(nats.nc);
+  return {
+    nats,
+    js: jetstream(nats.nc),
+    catalog: need.catalog,
+    kv: (bucket) => kvm.open(bucket),
+    objects: (bucket) => objm.open(bucket),
+  };
+}
+
+async function connectPostgresParts(
+  service: string,
+  url: string,
+  need: PostgresNeed,
+  { logger, lifecycle, readiness, untilAvailable }: StartContext,
+): Promise<Sql> {
+  survivePostgresSocketRace(logger);
+  const sql = connectPostgres({ url, name: service, max: need.poolSize });
+  lifecycle.defer("postgres", () => sql.end({ timeout: 5 }));
+  await untilAvailable.execute(
+    () => migrate(sql, [BACKBONE_SCOPE, need.migrations ?? service], { logger }),
+    lifecycle.signal,
+  );
+  const retentionDays = need.inboxRetentionDays ?? 7;
+  const prune = setInterval(() => {
+    sql`delete from inbox where handled_at < now() - make_interval(days => ${retentionDays})`
+      .catch((err) => logger.warn("inbox pruning failed", { error: errorMessage(err) }));
+  }, 3600_000);
+  lifecycle.defer("inbox pruning", () => clearInterval(prune));
+  readiness.postgres = () => postgresReady(sql);
+  return sql;
+}

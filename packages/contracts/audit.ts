@@ -1,0 +1,39 @@
+/**
+ * The audit family: every service that changes state emits `audit.recorded` through its
+ * outbox; the auditlog service consumes `audit.>` into its append-only, hash-chained table.
+ */
+import { AUDIT_RECORDED, auditDataSchema, defineCatalog } from "@flotilla/backbone";
+
+export const AUDIT_STREAM = "AUDIT";
+/** The auditlog service's durable consumer of `audit.>`, shared by its replicas. */
+export const AUDITLOG_CONSUMER = "auditlog";
+/** Object bucket of audit-log exports (gzip NDJSON). */
+export const AUDIT_EXPORTS_BUCKET = "audit-exports";
+
+export const auditCatalog = defineCatalog({
+  streams: [{
+    name: AUDIT_STREAM,
+    subjects: ["audit.>"],
+    description: "Audit events from every service: who did what, to what, when, from where",
+    maxAgeMs: 30 * 24 * 3600_000,
+  }],
+  consumers: [{
+    stream: AUDIT_STREAM,
+    durable: AUDITLOG_CONSUMER,
+    description: "auditlog: stores every audit event in its hash-chained table",
+    filterSubject: "audit.>",
+    // A batch takes milliseconds; a replica that dies gives its batch back within 10 s.
+    ackWaitMs: 10_000,
+    maxDeliveries: 5,
+    // Up to 2 pipelines x 2 batches of 1,000 in hand per replica, a few replicas.
+    maxAckPending: 10_000,
+    backoff: { baseMs: 500, maxMs: 30_000 },
+  }],
+  objects: [{
+    bucket: AUDIT_EXPORTS_BUCKET,
+    description: "Audit-log exports: gzip NDJSON, one object per export",
+  }],
+  events: {
+    [AUDIT_RECORDED]: { schema: auditDataSchema, description: "One change, for the audit log" },
+  },
+});

@@ -1,0 +1,106 @@
+/**
+ * The CQRS listings family: `users` and `listings` (write sides) publish full snapshots of their
+ * aggregates with a version that grows by one per change; `listing-view` (read side) applies
+ * them idempotently and ignores stale versions, so order across aggregates does not matter.
+ */
+import { z } from "zod";
+import { defineCatalog } from "@flotilla/backbone";
+
+export const USERS_STREAM = "USERS";
+export const LISTINGS_STREAM = "LISTINGS";
+export const USER_CREATED = "user.created";
+export const USER_UPDATED = "user.updated";
+export const LISTING_CREATED = "listing.created";
+export const LISTING_UPDATED = "listing.updated";
+/** Durable consumers of the read side: one per stream (nats-server 2.9: one filter each). */
+export const VIEW_USERS_CONSUMER = "listing-view-users";
+export const VIEW_LISTINGS_CONSUMER = "listing-view-listings";
+export const PHOTOS_BUCKET = "listing-photos";
+
+/** Microseconds since the Unix epoch, as the original services wrote their timestamps. */
+const micros = z.number().int().nonnegative();
+
+export const userSnapshotSchema = z.object({
+  id: z.number().int().positive(),
+  name: z.string().min(1).max(200),
+  created_at: micros,
+  updated_at: micros,
+  /** 1 when created, +1 per change: the read side ignores anything older than it has. */
+  version: z.number().int().positive(),
+});
+export type UserSnapshot = z.infer<typeof userSnapshotSchema>;
+
+export const photoSchema = z.object({
+  name: z.string().min(1).max(128),
+  size: z.number().int().nonnegative(),
+  /** `SHA-256=<base64url>`, as the object store computes it. */
+  digest: z.string().min(1),
+  content_type: z.string().min(1).max(100),
+  uploaded_at: micros,
+});
+export type Photo = z.infer<typeof photoSchema>;
+
+export const listingTypeSchema = z.enum(["rent", "sale"]);
+export type ListingType = z.infer<typeof listingTypeSchema>;
+
+export const listingSnapshotSchema = z.object({
+  id: z.number().int().positive(),
+  user_id: z.number().int().positive(),
+  listing_type: listingTypeSchema,
+  price: z.number().int().positive(),
+  photos: z.array(photoSchema),
+  created_at: micros,
+  updated_at: micros,
+  version: z.number().int().positive(),
+});
+export type ListingSnapshot = z.infer<typeof listingSnapshotSchema>;
+
+export const listingsCatalog = defineCatalog({
+  streams: [
+    {
+      name: USERS_STREAM,
+      subjects: ["user.>"],
+      description: "Users (CQRS write side): user.created, user.updated, full snapshots",
+    },
+    {
+      name: LISTINGS_STREAM,
+      subjects: ["listing.>"],
+      description: "Listings (CQRS write side): listing.created, listing.updated, full snapshots",
+    },
+  ],
+  consumers: [
+    {
+      stream: USERS_STREAM,
+      durable: VIEW_USERS_CONSUMER,
+      description: "listing-view: embeds users into their listings",
+      filterSubject: "user.>",
+      ackWaitMs: 30_000,
+      maxDeliveries: 10,
+      maxAckPending: 2_000,
+      backoff: { baseMs: 250, maxMs: 30_000 },
+    },
+    {
+      stream: LISTINGS_STREAM,
+      durable: VIEW_LISTINGS_CONSUMER,
+      description: "listing-view: projects listings (kept pending until their user arrives)",
+      filterSubject: "listing.>",
+      ackWaitMs: 30_000,
+      maxDeliveries: 10,
+      maxAckPending: 2_000,
+      backoff: { baseMs: 250, maxMs: 30_000 },
+    },
+  ],
+  objects: [{
+    bucket: PHOTOS_BUCKET,
+    description: "Listing photos, named listing/<id>/<photo name>",
+  }],
+  events: {
+    [USER_CREATED]: { schema: userSnapshotSchema, description: "A user was created" },
+    [USER_UPDATED]: { schema: userSnapshotSchema, description: "A user changed (renamed)" },
+    [LISTING_CREATED]: { schema: listingSnapshotSchema, description: "A listing was created" },
+    [LISTING_UPDATED]: {
+      schema: listingSnapshotSchema,
+      description: "A listing changed: type, price or photos",
+    },
+  },
+});

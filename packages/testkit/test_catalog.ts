@@ -1,0 +1,29 @@
+/** A small catalog for the backbone's own tests. */
+import { z } from "zod";
+import {
+  deadLetterCatalog,
+  defineCatalog,
+  idempotencyCatalog,
+  mergeCatalogs,
+} from "@flotilla/backbone";
+
+export const testCatalog = mergeCatalogs(
+  deadLetterCatalog,
+  idempotencyCatalog,
+  defineCatalog({
+    streams: [{ name: "TEST", subjects: ["test.>"], description: "backbone tests" }],
+    consumers: [
+      {
+        stream: "TEST",
+        durable: "test-worker",
+        description: "backbone tests",
+        maxDeliveries: 4,
+        ackWaitMs: 5_000,
+        backoff: { baseMs: 200, maxMs: 5_000 },
+      },
+    ],
+    events: {
+      "test.happened": { schema: z.object({ n: z.number().int(), fail: z.string().optional() }) },
+    },
+  }),
+);
