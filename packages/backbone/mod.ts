@@ -9,6 +9,7 @@ export {
   auditEvent,
   systemActor,
 } from "./audit.ts";
+export { type Admission, Batcher } from "./batcher.ts";
 export { backoffDelay, type BackoffOptions, defaultBackoff } from "./backoff.ts";
 export {
   type Catalog,
@@ -129,3 +130,4 @@ export {
   type Worker,
 } from "./launcher.ts";
 export { Lifecycle } from "./shutdown.ts";
+export { Loop, type LoopOptions } from "./loop.ts";

@@ -1,22 +1,18 @@
 /** The users service's HTTP app: `createApp(deps)` for main.ts and for tests. */
 import type { KV } from "@nats-io/kv";
 import {
-  type Catalog,
+  type CommandDeps,
   createHttpApp,
   idempotency,
   type Logger,
   type Metrics,
   type ReadinessCheck,
-  type Sql,
 } from "@flotilla/backbone";
 import { usersRoutes } from "./routes/users.ts";
 
-export interface UsersDeps {
-  service: string;
+export interface UsersDeps extends CommandDeps {
   logger: Logger;
   metrics: Metrics;
-  sql: Sql;
-  catalog: Catalog;
   /** The idempotency bucket; without it Idempotency-Key is ignored. */
   idempotencyKv?: KV;
   readiness?: Record<string, ReadinessCheck>;
@@ -36,14 +32,6 @@ export function createApp(deps: UsersDeps) {
   if (deps.idempotencyKv) {
     app.use("/api/v1/users", idempotency({ kv: deps.idempotencyKv, service: deps.service }));
   }
-  app.route(
-    "/api/v1/users",
-    usersRoutes({
-      service: deps.service,
-      sql: deps.sql,
-      catalog: deps.catalog,
-      now: deps.now ?? (() => Date.now() * 1000),
-    }),
-  );
+  app.route("/api/v1/users", usersRoutes({ ...deps, now: deps.now ?? (() => Date.now() * 1000) }));
   return app;
 }

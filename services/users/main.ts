@@ -1,26 +1,14 @@
-/** Composition root of the users service (port 8084). */
-import { baseShape, bootstrap, IDEMPOTENCY_BUCKET, loadConfig, serve } from "@flotilla/backbone";
+/** users: the CQRS write side of users (port 8084). */
+import { IDEMPOTENCY_BUCKET, runService } from "@flotilla/backbone";
 import { fleetCatalog } from "@flotilla/contracts";
 import { createApp } from "./app.ts";
+import { loadUsersConfig, SERVICE } from "./config.ts";
 
-const SERVICE = "users";
-const config = loadConfig(baseShape(SERVICE, 8084));
-const runtime = await bootstrap({
-  service: SERVICE,
-  catalog: fleetCatalog,
-  natsUrl: config.NATS_URL,
-  databaseUrl: config.DATABASE_URL,
-  logLevel: config.LOG_LEVEL,
-  shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-  relay: true,
+await runService({
+  name: SERVICE,
+  config: loadUsersConfig(),
+  needs: { nats: { catalog: fleetCatalog }, postgres: { relay: true } },
+  start: async (rt) => ({
+    app: createApp({ ...rt, idempotencyKv: await rt.kv(IDEMPOTENCY_BUCKET) }),
+  }),
 });
-const app = createApp({
-  service: SERVICE,
-  logger: runtime.logger,
-  metrics: runtime.metrics,
-  sql: runtime.sql,
-  catalog: runtime.catalog,
-  idempotencyKv: await runtime.kv(IDEMPOTENCY_BUCKET),
-  readiness: runtime.readiness,
-});
-serve(runtime, app, config.PORT);

@@ -3,7 +3,9 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import {
   type Actor,
+  type Admission,
   auditEvent,
+  Batcher,
   type Catalog,
   ConflictError,
   createEvent,
@@ -28,7 +30,7 @@ import {
   listTransactions,
   type NewTransaction,
 } from "../adapters/transactions_repo.ts";
-import { type Admission, WriteBatcher } from "../adapters/write_batcher.ts";
+
 import { compensation, reversalRefusal, type Transaction } from "../domain/transaction.ts";
 import { TransactionSchema, transactionView } from "./view.ts";
 
@@ -195,8 +197,8 @@ export async function submitAll(
 /** Submissions from concurrent requests, committed together (group commit). */
 export function submissionBatcher(
   deps: Pick<TransactionsRouteDeps, "sql" | "catalog" | "service" | "admission">,
-): WriteBatcher<SubmitRequest, { row: Transaction; created: boolean }> {
-  return new WriteBatcher(
+): Batcher<SubmitRequest, { row: Transaction; created: boolean }> {
+  return new Batcher(
     (requests) => deps.sql.begin((tx) => submitAll(tx, deps, requests)),
     {
       maxBatch: 200,

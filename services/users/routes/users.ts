@@ -1,53 +1,19 @@
 /** `/api/v1/users`: create, read, rename and page through users. */
 import { createRoute, z } from "@hono/zod-openapi";
-import {
-  type AppEnv,
-  auditEvent,
-  type Catalog,
-  createEvent,
-  createRouter,
-  enqueue,
-  jsonContent,
-  NotFoundError,
-  problemContent,
-  requestActor,
-  type Sql,
-} from "@flotilla/backbone";
-import { USER_CREATED, USER_UPDATED } from "@flotilla/contracts";
-import type { Context } from "hono";
-import {
-  createUserSchema,
-  pageQuerySchema,
-  rename,
-  updateUserSchema,
-  type User,
-  userSchema,
-} from "../domain/user.ts";
-import { findUser, insertUser, listUsers, saveUser } from "../adapters/user_repo.ts";
-
-export interface UsersRouteDeps {
-  service: string;
-  sql: Sql;
-  catalog: Catalog;
-  /** Microseconds since the epoch. */
-  now: () => number;
-}
+import { commandMeta, createRouter, jsonContent, problemContent } from "@flotilla/backbone";
+import { findUser, listUsers } from "../adapters/user_repo.ts";
+import { createUser } from "../commands/create_user.ts";
+import { type RenameDeps, renameUser, userNotFound } from "../commands/rename_user.ts";
+import { createUserSchema, pageQuerySchema, updateUserSchema, userSchema } from "../domain/user.ts";
 
 const idParam = z.object({
   id: z.coerce.number().int().positive().openapi({ param: { name: "id", in: "path" }, example: 1 }),
 });
 const userBody = z.object({ result: z.literal(true), user: userSchema });
 
-const notFound = (id: number) => {
-  const message = `User ${id} not found`;
-  return new NotFoundError(message, { extensions: { result: false, error: message } });
-};
-
-export function usersRoutes(deps: UsersRouteDeps) {
-  const { service, sql, catalog } = deps;
+export function usersRoutes(deps: RenameDeps) {
+  const { sql } = deps;
   const router = createRouter();
-
-  const cause = (c: Context<AppEnv>) => ({ correlationId: c.get("correlationId") });
 
   router.openapi(
     createRoute({
@@ -61,28 +27,7 @@ export function usersRoutes(deps: UsersRouteDeps) {
       },
     }),
     async (c) => {
-      const { name } = c.req.valid("json");
-      const user = await sql.begin(async (tx) => {
-        const user = await insertUser(tx, name);
-        await enqueue(tx, catalog, [
-          createEvent<User>({
-            type: USER_CREATED,
-            source: service,
-            subject: user.id,
-            data: user,
-            cause: cause(c),
-          }),
-          auditEvent({
-            source: service,
-            actor: requestActor(c),
-            action: "user.created",
-            target: { type: "user", id: user.id },
-            after: user,
-            cause: cause(c),
-          }),
-        ]);
-        return user;
-      });
+      const user = await createUser(deps, c.req.valid("json"), commandMeta(c));
       return c.json({ result: true as const, user }, 201, {
         location: `/api/v1/users/${user.id}`,
       });
@@ -103,7 +48,7 @@ export function usersRoutes(deps: UsersRouteDeps) {
     async (c) => {
       const { id } = c.req.valid("param");
       const user = await findUser(sql, id);
-      if (!user) throw notFound(id);
+      if (!user) throw userNotFound(id);
       return c.json({ result: true as const, user }, 200);
     },
   );
@@ -126,32 +71,7 @@ export function usersRoutes(deps: UsersRouteDeps) {
     async (c) => {
       const { id } = c.req.valid("param");
       const { name } = c.req.valid("json");
-      const user = await sql.begin(async (tx) => {
-        const before = await findUser(tx, id, { forUpdate: true });
-        if (!before) throw notFound(id);
-        const after = rename(before, name, deps.now());
-        if (!after) return before;
-        await saveUser(tx, after);
-        await enqueue(tx, catalog, [
-          createEvent<User>({
-            type: USER_UPDATED,
-            source: service,
-            subject: after.id,
-            data: after,
-            cause: cause(c),
-          }),
-          auditEvent({
-            source: service,
-            actor: requestActor(c),
-            action: "user.updated",
-            target: { type: "user", id },
-            before,
-            after,
-            cause: cause(c),
-          }),
-        ]);
-        return after;
-      });
+      const user = await renameUser(deps, { id, name }, commandMeta(c));
       return c.json({ result: true as const, user }, 200);
     },
   );

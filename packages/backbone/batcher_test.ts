@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { WriteBatcher } from "./write_batcher.ts";
+import { Batcher } from "./batcher.ts";
 
 Deno.test("concurrent submits share batches and each gets its own result", async () => {
   const batches: number[][] = [];
-  const batcher = new WriteBatcher<number, number>(async (items) => {
+  const batcher = new Batcher<number, number>(async (items) => {
     batches.push(items);
     await new Promise((r) => setTimeout(r, 5));
     return items.map((n) => n * 10);
@@ -15,7 +15,7 @@ Deno.test("concurrent submits share batches and each gets its own result", async
 });
 
 Deno.test("a failing item fails alone; the rest of its batch succeeds", async () => {
-  const batcher = new WriteBatcher<number, number>((items) => {
+  const batcher = new Batcher<number, number>((items) => {
     if (items.includes(3)) return Promise.reject(new Error("bad item 3"));
     return Promise.resolve(items);
   });
@@ -31,7 +31,7 @@ Deno.test("a failing item fails alone; the rest of its batch succeeds", async ()
 Deno.test("with admission, only as many items as there is room for are written", async () => {
   let room = 2;
   const written: number[][] = [];
-  const batcher = new WriteBatcher<number, number>((items) => {
+  const batcher = new Batcher<number, number>((items) => {
     written.push(items);
     room -= items.length;
     return Promise.resolve(items);
@@ -50,7 +50,7 @@ Deno.test("with admission, only as many items as there is room for are written",
 });
 
 Deno.test("with admission, an item that waited maxWaitMs is written without room", async () => {
-  const batcher = new WriteBatcher<number, number>((items) => Promise.resolve(items), {
+  const batcher = new Batcher<number, number>((items) => Promise.resolve(items), {
     admission: { room: () => Promise.resolve(0), maxWaitMs: 50, pollMs: 5 },
   });
   const started = performance.now();
@@ -59,7 +59,7 @@ Deno.test("with admission, an item that waited maxWaitMs is written without room
 });
 
 Deno.test("with admission, a failing room check lets the write decide", async () => {
-  const batcher = new WriteBatcher<number, number>((items) => Promise.resolve(items), {
+  const batcher = new Batcher<number, number>((items) => Promise.resolve(items), {
     admission: {
       room: () => Promise.reject(new Error("database down")),
       maxWaitMs: 60_000,
@@ -80,7 +80,7 @@ async function peakWithRacingCount(
 ): Promise<{ peak: number; waitingAfter: number }> {
   let pending = 0;
   let peak = 0;
-  const batcher = new WriteBatcher<number, number>(async (items) => {
+  const batcher = new Batcher<number, number>(async (items) => {
     await new Promise((r) => setTimeout(r, 5));
     pending += items.length;
     peak = Math.max(peak, pending);
@@ -128,7 +128,7 @@ Deno.test("with admission, two drains asking at the same moment share the room, 
 });
 
 Deno.test("with admission, a room question that never answers does not hold items past maxWaitMs", async () => {
-  const batcher = new WriteBatcher<number, number>((items) => Promise.resolve(items), {
+  const batcher = new Batcher<number, number>((items) => Promise.resolve(items), {
     admission: { room: () => new Promise<number>(() => {}), maxWaitMs: 40, pollMs: 5 },
   });
   const started = performance.now();
@@ -138,7 +138,7 @@ Deno.test("with admission, a room question that never answers does not hold item
 
 Deno.test("with admission, an answer that is not a number lets the write decide, once", async () => {
   const written: number[][] = [];
-  const batcher = new WriteBatcher<number, number>((items) => {
+  const batcher = new Batcher<number, number>((items) => {
     written.push(items);
     return Promise.resolve(items);
   }, { admission: { room: () => Promise.resolve(NaN), maxWaitMs: 60_000, pollMs: 5 } });
@@ -149,7 +149,7 @@ Deno.test("with admission, an answer that is not a number lets the write decide,
 Deno.test("with admission, a room check that throws at once is asked again next time", async () => {
   let calls = 0;
   let room = 1;
-  const batcher = new WriteBatcher<number, number>((items) => {
+  const batcher = new Batcher<number, number>((items) => {
     room -= items.length;
     return Promise.resolve(items);
   }, {
@@ -176,11 +176,11 @@ Deno.test("with admission, a room check that throws at once is asked again next 
 
 Deno.test("a batch size or concurrency below 1 is refused when the batcher is built", () => {
   assert.throws(
-    () => new WriteBatcher<number, number>((i) => Promise.resolve(i), { maxBatch: 0 }),
+    () => new Batcher<number, number>((i) => Promise.resolve(i), { maxBatch: 0 }),
     RangeError,
   );
   assert.throws(
-    () => new WriteBatcher<number, number>((i) => Promise.resolve(i), { concurrency: 0 }),
+    () => new Batcher<number, number>((i) => Promise.resolve(i), { concurrency: 0 }),
     RangeError,
   );
 });

@@ -9,7 +9,7 @@
  * the rest wait in the queue, oldest first, and an item that has waited `maxWaitMs` is
  * written anyway.
  */
-import { dispositionOf } from "@flotilla/backbone";
+import { dispositionOf } from "./disposition.ts";
 
 /**
  * Backpressure from whatever processes the written items next. Waiting at the door keeps the
@@ -32,7 +32,7 @@ interface Waiting<I, O> {
   reject: (err: unknown) => void;
 }
 
-export class WriteBatcher<I, O> {
+export class Batcher<I, O> {
   readonly #write: (items: I[]) => Promise<O[]>;
   readonly #maxBatch: number;
   readonly #concurrency: number;
@@ -58,7 +58,7 @@ export class WriteBatcher<I, O> {
       const [name, value] of [["maxBatch", this.#maxBatch], ["concurrency", this.#concurrency]]
     ) {
       if (!Number.isInteger(value) || (value as number) < 1) {
-        throw new RangeError(`WriteBatcher ${name} must be an integer ≥ 1, got ${value}`);
+        throw new RangeError(`Batcher ${name} must be an integer ≥ 1, got ${value}`);
       }
     }
   }

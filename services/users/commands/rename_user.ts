@@ -1,0 +1,32 @@
+/** Renaming a user: a new version, `user.updated` and its audit record; the same name changes nothing. */
+import { type CommandDeps, type CommandMeta, NotFoundError, transact } from "@flotilla/backbone";
+import { USER_UPDATED } from "@flotilla/contracts";
+import { findUser, saveUser } from "../adapters/user_repo.ts";
+import { rename, type User } from "../domain/user.ts";
+
+export interface RenameDeps extends CommandDeps {
+  /** Microseconds since the epoch. */
+  now: () => number;
+}
+
+export function userNotFound(id: number): NotFoundError {
+  const message = `User ${id} not found`;
+  return new NotFoundError(message, { extensions: { result: false, error: message } });
+}
+
+export function renameUser(
+  deps: RenameDeps,
+  input: { id: number; name: string },
+  meta: CommandMeta,
+): Promise<User> {
+  return transact(deps, meta, async (tx, emit) => {
+    const before = await findUser(tx, input.id, { forUpdate: true });
+    if (!before) throw userNotFound(input.id);
+    const after = rename(before, input.name, deps.now());
+    if (!after) return before;
+    await saveUser(tx, after);
+    emit.event(USER_UPDATED, after.id, after);
+    emit.audit({ action: "user.updated", target: { type: "user", id: after.id }, before, after });
+    return after;
+  });
+}
