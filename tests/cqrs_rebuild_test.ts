@@ -1,8 +1,13 @@
 /** `deno task rebuild-view` logic: same rows, no lost events, queries answering throughout. */
 import assert from "node:assert/strict";
 import { silentLogger, type Sql } from "@flotilla/backbone";
-import { fleetCatalog } from "@flotilla/contracts";
-import { LISTING_CREATED, LISTING_UPDATED, USER_CREATED, USER_UPDATED } from "@flotilla/contracts";
+import {
+  fleetCatalog,
+  LISTING_CREATED,
+  LISTING_UPDATED,
+  USER_CREATED,
+  USER_UPDATED,
+} from "@flotilla/contracts";
 import { rebuildView } from "../services/listing-view/rebuild.ts";
 import { eventually, integration, testEnv } from "@flotilla/testkit";
 import {

@@ -2,9 +2,9 @@
 import assert from "node:assert/strict";
 import { jetstream } from "@nats-io/jetstream";
 import { createEvent, silentLogger, startConsumer } from "@flotilla/backbone";
-import { fleetCatalog } from "@flotilla/contracts";
-import { ACCOUNTS_TRANSFERS_CONSUMER } from "@flotilla/contracts";
 import {
+  ACCOUNTS_TRANSFERS_CONSUMER,
+  fleetCatalog,
   TRANSACTIONS_STREAM,
   TRANSFER_SUBMITTED,
   type TransferSubmitted,

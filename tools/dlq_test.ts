@@ -1,13 +1,14 @@
 import assert from "node:assert/strict";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { startConsumer } from "@flotilla/backbone";
-import { DLQ_STREAM } from "@flotilla/backbone";
-import { createEvent } from "@flotilla/backbone";
-import { PermanentError } from "@flotilla/backbone";
-import { silentLogger } from "@flotilla/backbone";
-import { testCatalog } from "@flotilla/testkit";
+import {
+  createEvent,
+  DLQ_STREAM,
+  PermanentError,
+  silentLogger,
+  startConsumer,
+} from "@flotilla/backbone";
+import { eventually, integration, testCatalog, testEnv } from "@flotilla/testkit";
 import { listDeadLetters, replayDeadLetter } from "./dlq.ts";
-import { eventually, integration, testEnv } from "@flotilla/testkit";
 
 integration(
   "a dead letter is listed with its reason and, replayed after the fix, handled",

@@ -4,8 +4,7 @@
  * for looking at the schema without starting anything. Uses DATABASE_URL (any database on the
  * server; default postgres://postgres@127.0.0.1:5432/postgres).
  */
-import { connectPostgres } from "@flotilla/backbone";
-import { BACKBONE_SCOPE, migrate } from "@flotilla/backbone";
+import { BACKBONE_SCOPE, connectPostgres, migrate } from "@flotilla/backbone";
 import { ensureDatabase } from "@flotilla/infra";
 import { services } from "./services.ts";
 

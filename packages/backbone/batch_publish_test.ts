@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { jetstreamManager } from "@nats-io/jetstream";
-import { integration, testEnv } from "@flotilla/testkit";
+import { integration, testCatalog, testEnv } from "@flotilla/testkit";
 import { publishAll, PublishError } from "./batch_publish.ts";
-import { testCatalog } from "@flotilla/testkit";
 
 const enc = new TextEncoder();
 const msg = (i: number) => ({

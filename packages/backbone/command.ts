@@ -4,8 +4,7 @@
  * through the outbox, atomically. Routes and consumers only translate HTTP or events to a
  * command and its result back.
  */
-import type { Actor, AuditChange } from "./audit.ts";
-import { auditEvent } from "./audit.ts";
+import { type Actor, type AuditChange, auditEvent } from "./audit.ts";
 import type { Catalog } from "./catalog.ts";
 import type { Sql, TransactionSql } from "./db.ts";
 import { createEvent, type Envelope } from "./envelope.ts";

@@ -1,13 +1,12 @@
 import assert from "node:assert/strict";
 import { jetstream, jetstreamManager, type JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport";
-import { eventually, integration, testEnv } from "@flotilla/testkit";
+import { eventually, integration, testCatalog, testEnv } from "@flotilla/testkit";
 import { startConsumer } from "./consumer.ts";
 import { DeadLetterHeaders, DLQ_STREAM } from "./dead_letter.ts";
 import { createEvent, type Envelope } from "./envelope.ts";
 import { PermanentError, UnavailableError } from "./errors.ts";
 import { silentLogger } from "./log.ts";
-import { testCatalog } from "@flotilla/testkit";
 
 type Data = { n: number; fail?: string };
 

@@ -3,8 +3,7 @@
  * reason and origin in headers, then `term()`ed; `deno task dlq` inspects and replays them.
  */
 import { headers as natsHeaders, type MsgHdrs } from "@nats-io/nats-core";
-import type { JetStreamClient } from "@nats-io/jetstream";
-import type { JsMsg } from "@nats-io/jetstream";
+import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import { defineCatalog } from "./catalog.ts";
 
 export const DLQ_STREAM = "DLQ";

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { z } from "@hono/zod-openapi";
-import { createRoute } from "@hono/zod-openapi";
+import { createRoute, z } from "@hono/zod-openapi";
 import { NotFoundError } from "./errors.ts";
 import { createHttpApp, createRouter } from "./http.ts";
 import { createLogger } from "./log.ts";

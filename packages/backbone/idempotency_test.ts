@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
 import { Kvm } from "@nats-io/kv";
-import { integration, testEnv } from "@flotilla/testkit";
+import { integration, testCatalog, testEnv } from "@flotilla/testkit";
 import { createHttpApp } from "./http.ts";
 import { idempotency, IDEMPOTENCY_BUCKET } from "./idempotency.ts";
 import { silentLogger } from "./log.ts";
 import { createMetrics } from "./metrics.ts";
-import { testCatalog } from "@flotilla/testkit";
 
 async function setup(env: Awaited<ReturnType<typeof testEnv>>) {
   await env.provision(testCatalog);

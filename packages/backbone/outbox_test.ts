@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { eventually, integration, testEnv } from "@flotilla/testkit";
+import { eventually, integration, testCatalog, testEnv } from "@flotilla/testkit";
 import { createEvent, type Envelope } from "./envelope.ts";
 import { silentLogger } from "./log.ts";
 import { enqueue, OutboxRelay } from "./outbox.ts";
-import { testCatalog } from "@flotilla/testkit";
 
 const event = (n: number, subject = "agg-1") =>
   createEvent({ type: "test.happened", source: "test", subject, data: { n } });

@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { jetstream } from "@nats-io/jetstream";
-import { eventually, integration, spawnService, testEnv } from "@flotilla/testkit";
+import { eventually, integration, spawnService, testCatalog, testEnv } from "@flotilla/testkit";
 import { createEvent } from "./envelope.ts";
-import { testCatalog } from "@flotilla/testkit";
 
 integration(
   "SIGTERM in the middle of batches loses nothing; SIGKILL duplicates nothing",

@@ -1,10 +1,8 @@
 import assert from "node:assert/strict";
 import { jetstreamManager } from "@nats-io/jetstream";
-import { integration, testEnv } from "@flotilla/testkit";
-import { defineCatalog, mergeCatalogs } from "@flotilla/backbone";
+import { integration, testCatalog, testEnv } from "@flotilla/testkit";
+import { defineCatalog, mergeCatalogs, provision } from "@flotilla/backbone";
 import { fleetCatalog } from "./fleet.ts";
-import { provision } from "@flotilla/backbone";
-import { testCatalog } from "@flotilla/testkit";
 
 integration(
   "provisioning twice is a no-op, and a changed limit updates the stream in place",

@@ -4,8 +4,7 @@
  * (declared in accounts.ts), which this family's durable consumes.
  */
 import { z } from "zod";
-import { defineCatalog } from "@flotilla/backbone";
-import { actorSchema } from "@flotilla/backbone";
+import { actorSchema, defineCatalog } from "@flotilla/backbone";
 
 export const TRANSACTIONS_STREAM = "TRANSACTIONS";
 export const TRANSFER_SUBMITTED = "transaction.submitted";

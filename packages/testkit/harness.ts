@@ -6,13 +6,16 @@
  * cluster of its own when the test needs to stop Postgres. `deno task test` starts the shared
  * cluster and passes it in FLOTILLA_TEST_PG; run directly, a file starts one itself.
  */
-import type { NatsConnection } from "@nats-io/transport";
-import { connect } from "@nats-io/transport";
-import type { Catalog } from "@flotilla/backbone";
-import { connectPostgres, type Sql } from "@flotilla/backbone";
-import { silentLogger } from "@flotilla/backbone";
-import { BACKBONE_SCOPE, migrate } from "@flotilla/backbone";
-import { provision } from "@flotilla/backbone";
+import { connect, type NatsConnection } from "@nats-io/transport";
+import {
+  BACKBONE_SCOPE,
+  type Catalog,
+  connectPostgres,
+  migrate,
+  provision,
+  silentLogger,
+  type Sql,
+} from "@flotilla/backbone";
 import { type NatsServer, type PostgresServer, startNats, startPostgres } from "@flotilla/infra";
 
 export interface TestEnv extends AsyncDisposable {

@@ -8,9 +8,12 @@ import {
   serve,
   startConsumer,
 } from "@flotilla/backbone";
-import { fleetCatalog } from "@flotilla/contracts";
-import { ACCOUNTS_TRANSFERS_CONSUMER } from "@flotilla/contracts";
-import { TRANSACTIONS_STREAM, type TransferSubmitted } from "@flotilla/contracts";
+import {
+  ACCOUNTS_TRANSFERS_CONSUMER,
+  fleetCatalog,
+  TRANSACTIONS_STREAM,
+  type TransferSubmitted,
+} from "@flotilla/contracts";
 import { createApp } from "./app.ts";
 import { applyTransfersHandler } from "./handlers/apply_transfers.ts";
 

@@ -10,8 +10,8 @@ import {
   type Metrics,
   problem,
   problemResponse,
+  renderDocs,
 } from "@flotilla/backbone";
-import { renderDocs } from "@flotilla/backbone";
 import { ApiDocs, readiness } from "./docs.ts";
 import type { OpenApiDocument } from "./domain/openapi_merge.ts";
 import type { TokenBucketLimiter } from "./domain/rate_limit.ts";

@@ -3,8 +3,7 @@
  * request body streams up and the response body streams back, never buffered.
  */
 import type { Handler } from "hono";
-import type { AppEnv, Metrics } from "@flotilla/backbone";
-import { problem, problemResponse } from "@flotilla/backbone";
+import { type AppEnv, type Metrics, problem, problemResponse } from "@flotilla/backbone";
 import { forwardContext } from "./client.ts";
 import { stripHopByHop, upstreamRequestHeaders } from "./domain/forwarding.ts";
 import { matchRoute, type Route } from "./domain/routes.ts";

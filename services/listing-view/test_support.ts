@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport";
 import { createEvent, createMetrics, silentLogger } from "@flotilla/backbone";
-import { fleetCatalog } from "@flotilla/contracts";
 import {
+  fleetCatalog,
   LISTINGS_STREAM,
   type ListingSnapshot,
   USERS_STREAM,

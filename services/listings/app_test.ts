@@ -8,8 +8,7 @@ import {
   silentLogger,
   type Sql,
 } from "@flotilla/backbone";
-import { fleetCatalog } from "@flotilla/contracts";
-import { type ListingSnapshot, PHOTOS_BUCKET } from "@flotilla/contracts";
+import { fleetCatalog, type ListingSnapshot, PHOTOS_BUCKET } from "@flotilla/contracts";
 import { integration, testEnv } from "@flotilla/testkit";
 import { objectPhotoStore } from "./adapters/photo_store.ts";
 import { createApp } from "./app.ts";

@@ -7,8 +7,7 @@ import {
   loadConfig,
   serve,
 } from "@flotilla/backbone";
-import { fleetCatalog } from "@flotilla/contracts";
-import { PHOTOS_BUCKET } from "@flotilla/contracts";
+import { fleetCatalog, PHOTOS_BUCKET } from "@flotilla/contracts";
 import { objectPhotoStore } from "./adapters/photo_store.ts";
 import { createApp } from "./app.ts";
 

@@ -13,8 +13,8 @@ import {
   startConsumer,
   uuidv7,
 } from "@flotilla/backbone";
-import { fleetCatalog } from "@flotilla/contracts";
 import {
+  fleetCatalog,
   MAILER_CLAIMS_BUCKET,
   MAILER_SENDER,
   MAILER_SENDS_STREAM,

@@ -8,9 +8,12 @@ import {
   serve,
   startConsumer,
 } from "@flotilla/backbone";
-import { fleetCatalog } from "@flotilla/contracts";
-import type { TransferOutcome } from "@flotilla/contracts";
-import { TRANSACTIONS_OUTCOMES_CONSUMER, TRANSACTIONS_STREAM } from "@flotilla/contracts";
+import {
+  fleetCatalog,
+  TRANSACTIONS_OUTCOMES_CONSUMER,
+  TRANSACTIONS_STREAM,
+  type TransferOutcome,
+} from "@flotilla/contracts";
 import { createApp } from "./app.ts";
 import { recordOutcomesHandler } from "./handlers/record_outcome.ts";
 

@@ -7,8 +7,7 @@ import {
   silentLogger,
   type Sql,
 } from "@flotilla/backbone";
-import { fleetCatalog } from "@flotilla/contracts";
-import type { UserSnapshot } from "@flotilla/contracts";
+import { fleetCatalog, type UserSnapshot } from "@flotilla/contracts";
 import { integration, testEnv } from "@flotilla/testkit";
 import { createApp } from "./app.ts";
 

@@ -9,16 +9,20 @@
 import { AckPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport";
 import { z } from "zod";
-import { defineCatalog } from "@flotilla/backbone";
-import { startConsumer } from "@flotilla/backbone";
-import { connectPostgres } from "@flotilla/backbone";
-import { deadLetterCatalog } from "@flotilla/backbone";
-import { mergeCatalogs } from "@flotilla/backbone";
-import { createEvent } from "@flotilla/backbone";
-import { silentLogger } from "@flotilla/backbone";
-import { BACKBONE_SCOPE, migrate } from "@flotilla/backbone";
-import { enqueue, OutboxRelay } from "@flotilla/backbone";
-import { provision } from "@flotilla/backbone";
+import {
+  BACKBONE_SCOPE,
+  connectPostgres,
+  createEvent,
+  deadLetterCatalog,
+  defineCatalog,
+  enqueue,
+  mergeCatalogs,
+  migrate,
+  OutboxRelay,
+  provision,
+  silentLogger,
+  startConsumer,
+} from "@flotilla/backbone";
 import { ensureDatabase, startNats, startPostgres } from "@flotilla/infra";
 
 const arg = (name: string, fallback: number) => {

@@ -23,8 +23,8 @@ import {
   TRANSFER_FAILED,
   type TransferCompleted,
   type TransferFailed,
+  type TransferSubmitted,
 } from "@flotilla/contracts";
-import type { TransferSubmitted } from "@flotilla/contracts";
 import { decideTransfers, lockOrder, type TransferRequest } from "../domain/ledger.ts";
 import { formatMoney, parseMoney } from "@flotilla/money";
 import {

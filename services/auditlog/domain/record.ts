@@ -1,6 +1,5 @@
-import { type AuditData } from "@flotilla/backbone";
+import type { AuditData, Envelope } from "@flotilla/backbone";
 /** An audit record: what the log stores of one `audit.recorded` event. */
-import type { Envelope } from "@flotilla/backbone";
 
 export interface AuditRecord {
   event_id: string;

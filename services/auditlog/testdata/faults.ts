@@ -1,8 +1,7 @@
-import { AUDIT_RECORDED } from "@flotilla/backbone";
+import { AUDIT_RECORDED, type Sql } from "@flotilla/backbone";
 /** Helpers of the auditlog fault tests: a publisher that retries like an outbox relay does. */
 import { jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport";
-import type { Sql } from "@flotilla/backbone";
 import type { sampleEvent } from "./fixture.ts";
 
 const encoder = new TextEncoder();
