@@ -2,16 +2,16 @@ import assert from "node:assert/strict";
 import { Kvm } from "@nats-io/kv";
 import { ORDERS_BUCKET } from "@flotilla/contracts";
 import { eventually, integration, testEnv } from "@flotilla/testkit";
-import { orderJson } from "../services/orders/domain/order.ts";
-import { contentHash } from "../services/orders/handlers/ingest.ts";
-import { randomOrder, seededRandom } from "../services/orders/testdata/random_orders.ts";
+import { randomOrder, seededRandom } from "@flotilla/orders/random-orders";
 import {
+  contentHash,
   deadLetters,
   getOrder,
+  orderJson,
   ordersServiceCatalog,
   publishOrders,
   startOrders,
-} from "../services/orders/testdata/harness.ts";
+} from "@flotilla/orders/testing";
 
 const COUNT = 5_000;
 

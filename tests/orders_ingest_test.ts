@@ -4,16 +4,17 @@ import { Kvm } from "@nats-io/kv";
 import { createEvent, DeadLetterHeaders } from "@flotilla/backbone";
 import { ORDER_SUBMITTED, ORDERS_BUCKET } from "@flotilla/contracts";
 import { eventually, integration, testEnv } from "@flotilla/testkit";
-import { type Order, orderJson } from "../services/orders/domain/order.ts";
-import { randomOrder, seededRandom } from "../services/orders/testdata/random_orders.ts";
+import { randomOrder, seededRandom } from "@flotilla/orders/random-orders";
 import {
   deadLetters,
   getOrder,
+  type Order,
+  orderJson,
   ordersServiceCatalog,
   publishOrders,
   sampleOrder,
   startOrders,
-} from "../services/orders/testdata/harness.ts";
+} from "@flotilla/orders/testing";
 
 integration(
   "a published order lands in Postgres, KV and HTTP identical to what was sent; junk is dead-lettered with reasons and the orders behind it go through",

@@ -6,7 +6,7 @@ import {
   publishOrders,
   sampleOrder,
   startOrders,
-} from "../services/orders/testdata/harness.ts";
+} from "@flotilla/orders/testing";
 
 integration(
   "a person types a published order's id on the page and sees the order; an unknown id gets a clear message",

@@ -10,11 +10,7 @@ import { parseArgs } from "node:util";
 import { jetstream } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport";
 import { ORDERS_NEW_SUBJECT } from "@flotilla/contracts";
-import {
-  invalidMessage,
-  randomOrder,
-  seededRandom,
-} from "../services/orders/testdata/random_orders.ts";
+import { invalidMessage, randomOrder, seededRandom } from "@flotilla/orders/random-orders";
 
 const { values } = parseArgs({
   args: Deno.args,

@@ -1,6 +1,6 @@
 /** The orders HTTP app: the API, the page, and the backbone's health, metrics and docs. */
 import { createHttpApp, type Logger, type Metrics, type ReadinessCheck } from "@flotilla/backbone";
-import type { OrderReads } from "./handlers/queries.ts";
+import type { OrderReads } from "./queries/order_reads.ts";
 import { ordersRoutes } from "./routes/orders_api.ts";
 import { pageRoutes } from "./routes/page.tsx";
 

@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { createMetrics, silentLogger } from "@flotilla/backbone";
 import { createApp } from "./app.ts";
 import type { Order } from "./domain/order.ts";
-import { decodeCursor, encodeCursor, type OrderReads } from "./handlers/queries.ts";
+import { decodeCursor, encodeCursor, type OrderReads } from "./queries/order_reads.ts";
 import { withFastReads } from "./routes/fast_read.ts";
-import { sampleOrder } from "./testdata/harness.ts";
+import { sampleOrder } from "./testing.ts";
 
 const json = new TextEncoder().encode(JSON.stringify(sampleOrder));
 const reads: OrderReads = {

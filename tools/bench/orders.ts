@@ -17,7 +17,7 @@ import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/
 import { connect } from "@nats-io/transport";
 import { deadLetterCatalog, mergeCatalogs, provision } from "@flotilla/backbone";
 import { ORDERS_NEW_SUBJECT, ORDERS_STREAM, ordersCatalog } from "@flotilla/contracts";
-import { randomOrder, seededRandom } from "../../services/orders/testdata/random_orders.ts";
+import { randomOrder, seededRandom } from "@flotilla/orders/random-orders";
 import { ensureDatabase, freePort, startNats, startPostgres } from "@flotilla/infra";
 
 const ROOT = new URL("../../", import.meta.url).pathname;

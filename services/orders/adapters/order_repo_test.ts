@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { integration, testEnv } from "@flotilla/testkit";
 import { type Order, orderJson } from "../domain/order.ts";
-import { contentHash } from "../handlers/ingest.ts";
-import { randomOrder, seededRandom } from "../testdata/random_orders.ts";
+import { contentHash } from "../commands/store_orders.ts";
+import { randomOrder, seededRandom } from "../random_orders.ts";
 import { listNewest, loadOrders, saveOrders, type StoredOrder } from "./order_repo.ts";
 
 const stored = (order: Order, seq: number): StoredOrder => {

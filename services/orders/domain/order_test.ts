@@ -1,7 +1,7 @@
 import { wbOrderFixture } from "@flotilla/testkit";
 import assert from "node:assert/strict";
 import { ValidationError } from "@flotilla/backbone";
-import { randomOrder, seededRandom } from "../testdata/random_orders.ts";
+import { randomOrder, seededRandom } from "../random_orders.ts";
 import { parseOrderMessage } from "./message.ts";
 import { checkOrder, orderJson } from "./order.ts";
 

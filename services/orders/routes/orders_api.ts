@@ -2,7 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter, jsonContent, NotFoundError, problemContent } from "@flotilla/backbone";
 import { ORDER_UID_PATTERN, orderSchema } from "../domain/order.ts";
-import type { OrderReads } from "../handlers/queries.ts";
+import type { OrderReads } from "../queries/order_reads.ts";
 
 const uidParam = z.object({
   order_uid: z.string().regex(

@@ -2,7 +2,7 @@
 import { type FC, Fragment } from "hono/jsx";
 import { createRouter } from "@flotilla/backbone";
 import { type Order, ORDER_UID_PATTERN } from "../domain/order.ts";
-import type { OrderReads } from "../handlers/queries.ts";
+import type { OrderReads } from "../queries/order_reads.ts";
 
 const css = `
 body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:64rem;padding:0 1rem;color:#222}

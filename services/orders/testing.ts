@@ -1,9 +1,15 @@
-/** Test helpers for the orders service: start it, publish to it, read its dead letters. */
+/**
+ * Test support for the orders service: start it, publish to it, read its dead letters, and
+ * the pieces of its model tests compare against.
+ */
 import { jetstream, jetstreamManager, type StoredMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport";
 import { deadLetterCatalog, DLQ_STREAM, mergeCatalogs } from "@flotilla/backbone";
 import { ORDERS_NEW_SUBJECT, ordersCatalog } from "@flotilla/contracts";
 import { type ServiceProcess, spawnService, type TestEnv, wbOrderFixture } from "@flotilla/testkit";
+
+export { contentHash } from "./commands/store_orders.ts";
+export { type Order, orderJson } from "./domain/order.ts";
 
 export const ordersServiceCatalog = mergeCatalogs(deadLetterCatalog, ordersCatalog);
 

@@ -1,5 +1,5 @@
 /**
- * Refill: when the KV bucket is empty (purged, lost, new) while Postgres holds orders, every
+ * Refilling the cache: when the KV bucket is empty (purged, lost, new) while Postgres holds orders, every
  * order goes back into it. `kv.create` only fills missing keys, so a refill racing ingest
  * never puts back an older version.
  */
@@ -47,27 +47,4 @@ export async function refillIfEmpty(deps: RefillDeps): Promise<number> {
     duration_ms: Math.round(performance.now() - started),
   });
   return filled;
-}
-
-/** Checks at once and then every `intervalMs`, one pass at a time; stop waits for a pass. */
-export function keepRefilled(
-  deps: RefillDeps & { intervalMs: number },
-): { stop(): Promise<void> } {
-  let current: Promise<void> | undefined;
-  const pass = () => {
-    current ??= refillIfEmpty(deps)
-      .then(() => {})
-      .catch((err) =>
-        deps.logger.warn("order cache refill check failed", { error: errorMessage(err) })
-      )
-      .finally(() => current = undefined);
-  };
-  pass();
-  const timer = setInterval(pass, deps.intervalMs);
-  return {
-    async stop() {
-      clearInterval(timer);
-      await current;
-    },
-  };
 }

@@ -2,7 +2,7 @@
  * Realistic random WB orders (several items, varied currencies and cities) and the kinds of
  * junk external publishers send, for tests, demos and benchmarks. Seeded, so runs repeat.
  */
-import type { Item, Order } from "../domain/order.ts";
+import type { Item, Order } from "./domain/order.ts";
 
 /** mulberry32: small, fast, good enough for test data. */
 export function seededRandom(seed: number): () => number {
