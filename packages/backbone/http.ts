@@ -236,7 +236,7 @@ const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCode
  * A self-contained page listing the API (no CDN: the machines that run Flotilla may have no
  * internet); the full description is one click away at /openapi.json.
  */
-export function renderDocs(doc: OpenApiDocument): string {
+function renderDocs(doc: OpenApiDocument): string {
   const rows = Object.entries(doc.paths ?? {}).flatMap(([path, ops]) =>
     Object.entries(ops).map(([method, op]) =>
       `<tr><td class="m ${method}">${method.toUpperCase()}</td><td><code>${

@@ -85,7 +85,6 @@ export {
   type OpenApiDocument,
   type ReadinessCheck,
   type ReadinessReport,
-  renderDocs,
   requestActor,
   validationHook,
 } from "./http.ts";
