@@ -3,29 +3,9 @@
  * without NATS or Postgres, answers for what it has, and stops cleanly on SIGTERM.
  */
 import assert from "node:assert/strict";
-import { startGateway, stubUpstream } from "../services/gateway/testing.ts";
+import { startGateway, stubUpstream, usersOpenApi } from "@flotilla/gateway/testing";
 import { freePort } from "@flotilla/infra";
 import { eventually, integration } from "@flotilla/testkit";
-
-const usersDoc = {
-  openapi: "3.0.3",
-  info: { title: "Flotilla users", version: "1.0.0" },
-  paths: {
-    "/api/v1/users": {
-      post: {
-        summary: "Create a user",
-        responses: {
-          "201": {
-            description: "Created",
-            content: { "application/json": { schema: { $ref: "#/components/schemas/User" } } },
-          },
-        },
-      },
-    },
-    "/healthz": { get: { summary: "liveness" } },
-  },
-  components: { schemas: { User: { type: "object" } } },
-};
 
 integration(
   "/openapi.json merges every upstream's API and lists the ones that are down",
@@ -34,7 +14,7 @@ integration(
     await using users = stubUpstream((_req, seen) => {
       if (seen.path === "/openapi.json") {
         served++;
-        return Response.json(usersDoc);
+        return Response.json(usersOpenApi);
       }
       return Response.json({ status: "ready" });
     });

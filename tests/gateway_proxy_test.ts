@@ -4,8 +4,13 @@
  * and recovering when its circuit half-opens, and the rate limit.
  */
 import assert from "node:assert/strict";
-import { ROUTES, UPSTREAM_ENV, UPSTREAM_NAMES } from "../services/gateway/config.ts";
-import { startGateway, stubUpstream } from "../services/gateway/testing.ts";
+import {
+  ROUTES,
+  startGateway,
+  stubUpstream,
+  UPSTREAM_ENV,
+  UPSTREAM_NAMES,
+} from "@flotilla/gateway/testing";
 import { eventually, integration } from "@flotilla/testkit";
 
 integration(

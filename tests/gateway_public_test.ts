@@ -4,7 +4,7 @@
  * listing is only created for a user that exists.
  */
 import assert from "node:assert/strict";
-import { startGateway, type StubHandler, stubUpstream } from "../services/gateway/testing.ts";
+import { startGateway, type StubHandler, stubUpstream } from "@flotilla/gateway/testing";
 import { integration } from "@flotilla/testkit";
 
 const user = {

@@ -25,14 +25,38 @@ export type AppEnv = { Variables: AppVariables };
 
 export type ReadinessCheck = () => boolean | Promise<boolean>;
 
+/** What /readyz answers (with the service's name added); 503 when `status` is "unavailable". */
+export interface ReadinessReport {
+  status: "ready" | "degraded" | "unavailable";
+  checks: Record<string, string>;
+  [detail: string]: unknown;
+}
+
+/** An OpenAPI document as JSON: what /openapi.json serves and /docs lists. */
+export interface OpenApiDocument {
+  openapi?: string;
+  info?: { title?: string; version?: string; description?: string };
+  paths?: Record<string, Record<string, unknown>>;
+  components?: Record<string, Record<string, unknown>>;
+  tags?: { name: string; description?: string }[];
+  [extension: string]: unknown;
+}
+
 export interface HttpAppOptions {
   service: string;
   logger: Logger;
   metrics: Metrics;
-  /** Named dependency checks for /readyz (nats, postgres, upstreams…). */
+  /** Named dependency checks for /readyz (nats, postgres…). */
   readiness?: Record<string, ReadinessCheck>;
   title?: string;
   description?: string;
+  /**
+   * A service that answers for more than its own routes (the gateway) supplies these:
+   * `openapi` builds the document /openapi.json serves and /docs lists from the app's own,
+   * `readyz` makes the /readyz report in place of the named checks.
+   */
+  openapi?: (own: () => OpenApiDocument) => Promise<OpenApiDocument>;
+  readyz?: () => Promise<ReadinessReport>;
 }
 
 const targetNames: Record<string, string> = {
@@ -156,44 +180,54 @@ export function createHttpApp(options: HttpAppOptions): OpenAPIHono<AppEnv> {
   );
 
   app.get("/healthz", (c) => c.json({ status: "ok", service }));
+  const checkReadiness = options.readyz ?? (() => runChecks(options.readiness ?? {}));
   app.get("/readyz", async (c) => {
-    const checks: Record<string, "up" | "down"> = {};
-    await Promise.all(
-      Object.entries(options.readiness ?? {}).map(async ([name, check]) => {
-        let ok = false;
-        try {
-          ok = await check();
-        } catch {
-          ok = false;
-        }
-        checks[name] = ok ? "up" : "down";
-      }),
-    );
-    const ready = Object.values(checks).every((v) => v === "up");
-    return c.json({ status: ready ? "ready" : "unavailable", service, checks }, ready ? 200 : 503);
+    const { status, ...rest } = await checkReadiness();
+    return c.json({ status, service, ...rest }, status === "unavailable" ? 503 : 200);
   });
   app.get("/metrics", async (c) => {
     const body = await metrics.registry.metrics();
     return c.body(body, 200, { "content-type": metrics.registry.contentType });
   });
-  app.doc("/openapi.json", {
-    openapi: "3.0.3",
-    info: {
-      title: options.title ?? `Flotilla ${service}`,
-      version: "1.0.0",
-      description: options.description,
-    },
-  });
-  app.get("/docs", async (c) => {
-    const res = await app.request("/openapi.json");
-    return c.html(renderDocs(await res.json()));
-  });
+  const own = () =>
+    app.getOpenAPIDocument({
+      openapi: "3.0.3",
+      info: {
+        title: options.title ?? `Flotilla ${service}`,
+        version: "1.0.0",
+        description: options.description,
+      },
+    }) as OpenApiDocument;
+  const hook = options.openapi;
+  const document = hook ? () => hook(own) : () => Promise.resolve(own());
+  app.get("/openapi.json", async (c) => c.json(await document()));
+  app.get("/docs", async (c) => c.html(renderDocs(await document())));
   return app;
 }
 
-interface OpenApiDoc {
-  info: { title: string; description?: string };
-  paths: Record<string, Record<string, { summary?: string; description?: string }>>;
+async function runChecks(checks: Record<string, ReadinessCheck>): Promise<ReadinessReport> {
+  const results: Record<string, "up" | "down"> = {};
+  await Promise.all(
+    Object.entries(checks).map(async ([name, check]) => {
+      let ok = false;
+      try {
+        ok = await check();
+      } catch {
+        ok = false;
+      }
+      results[name] = ok ? "up" : "down";
+    }),
+  );
+  const ready = Object.values(results).every((v) => v === "up");
+  return { status: ready ? "ready" : "unavailable", checks: results };
+}
+
+/** An operation's one-line description on the docs page. */
+function summaryOf(op: unknown): string {
+  if (!op || typeof op !== "object") return "";
+  if ("summary" in op && typeof op.summary === "string") return op.summary;
+  if ("description" in op && typeof op.description === "string") return op.description;
+  return "";
 }
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
@@ -202,21 +236,21 @@ const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCode
  * A self-contained page listing the API (no CDN: the machines that run Flotilla may have no
  * internet); the full description is one click away at /openapi.json.
  */
-export function renderDocs(doc: OpenApiDoc): string {
+function renderDocs(doc: OpenApiDocument): string {
   const rows = Object.entries(doc.paths ?? {}).flatMap(([path, ops]) =>
     Object.entries(ops).map(([method, op]) =>
       `<tr><td class="m ${method}">${method.toUpperCase()}</td><td><code>${
         escapeHtml(path)
-      }</code></td><td>${escapeHtml(op.summary ?? op.description ?? "")}</td></tr>`
+      }</code></td><td>${escapeHtml(summaryOf(op))}</td></tr>`
     )
   ).join("\n");
   return `<!doctype html><html><head><meta charset="utf-8"><title>${
-    escapeHtml(doc.info.title)
+    escapeHtml(doc.info?.title ?? "")
   }</title><style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem}
 table{border-collapse:collapse;width:100%}td{border-bottom:1px solid #ddd;padding:.4rem}
 .m{font-weight:bold;width:5rem}.get{color:#2a7}.post{color:#27a}.patch,.put{color:#a72}.delete{color:#c33}</style>
-</head><body><h1>${escapeHtml(doc.info.title)}</h1><p>${
-    escapeHtml(doc.info.description ?? "")
+</head><body><h1>${escapeHtml(doc.info?.title ?? "")}</h1><p>${
+    escapeHtml(doc.info?.description ?? "")
   }</p><p>Machine-readable: <a href="/openapi.json">/openapi.json</a></p><table>${rows}</table></body></html>`;
 }
 

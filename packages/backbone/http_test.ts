@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createRoute, z } from "@hono/zod-openapi";
 import { NotFoundError } from "./errors.ts";
-import { createHttpApp, createRouter } from "./http.ts";
+import { createHttpApp, createRouter, type ReadinessReport } from "./http.ts";
 import { createLogger } from "./log.ts";
 import { createMetrics } from "./metrics.ts";
 
@@ -115,4 +115,36 @@ Deno.test("a valid traceparent is carried; a missing or malformed one starts a n
   await a.request("/trace", { headers: { traceparent: "garbage" } });
   assert.equal(seen[0], given);
   assert.match(seen[1], /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+});
+
+Deno.test("a service may supply the document of /openapi.json and /docs, and its /readyz report", async () => {
+  let report: ReadinessReport = { status: "degraded", checks: { a: "up", b: "down" }, extra: 1 };
+  const a = createHttpApp({
+    service: "front",
+    logger: createLogger({ service: "front", sink: () => {} }),
+    metrics: createMetrics("front", { process: false }),
+    title: "Front",
+    openapi: (own) =>
+      Promise.resolve({
+        ...own(),
+        paths: { ...own().paths, "/elsewhere": { get: { summary: "Served by another" } } },
+      }),
+    readyz: () => Promise.resolve(report),
+  });
+  const doc = await (await a.request("/openapi.json")).json();
+  assert.equal(doc.info.title, "Front", "built from the app's own document");
+  assert.equal(doc.paths["/elsewhere"].get.summary, "Served by another");
+  const page = await (await a.request("/docs")).text();
+  assert.match(page, /\/elsewhere<\/code><\/td><td>Served by another/);
+
+  const degraded = await a.request("/readyz");
+  assert.equal(degraded.status, 200, "degraded is still ready enough");
+  assert.deepEqual(await degraded.json(), {
+    status: "degraded",
+    service: "front",
+    checks: { a: "up", b: "down" },
+    extra: 1,
+  });
+  report = { status: "unavailable", checks: { a: "down" } };
+  assert.equal((await a.request("/readyz")).status, 503);
 });

@@ -82,8 +82,9 @@ export {
   createHttpApp,
   createRouter,
   type HttpAppOptions,
+  type OpenApiDocument,
   type ReadinessCheck,
-  renderDocs,
+  type ReadinessReport,
   requestActor,
   validationHook,
 } from "./http.ts";

@@ -2,24 +2,23 @@
  * The gateway's HTTP app: rate limit per client, the public BFF, the streaming proxy for
  * `/api/v1/*`, and the fleet-wide /openapi.json, /docs and /readyz. No database, no NATS.
  */
-import { OpenAPIHono } from "@hono/zod-openapi";
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import { type AppEnv, createHttpApp, type Logger, type Metrics } from "@flotilla/backbone";
+import { Upstream } from "./adapters/upstream.ts";
 import {
-  type AppEnv,
-  createHttpApp,
-  type Logger,
-  type Metrics,
-  problem,
-  problemResponse,
-  renderDocs,
-} from "@flotilla/backbone";
-import { ApiDocs, readiness } from "./docs.ts";
-import type { OpenApiDocument } from "./domain/openapi_merge.ts";
-import type { TokenBucketLimiter } from "./domain/rate_limit.ts";
+  type GatewayConfig,
+  ROUTES,
+  SERVICE,
+  UPSTREAM_ENV,
+  UPSTREAM_NAMES,
+  upstreamUrls,
+} from "./config.ts";
 import type { Route } from "./domain/routes.ts";
-import { proxy } from "./proxy.ts";
-import { publicRoutes } from "./public.ts";
-import { rateLimit } from "./rate_limit.ts";
-import type { Upstream } from "./upstream.ts";
+import { TokenBucketLimiter } from "./domain/token_bucket.ts";
+import { fleetDocs } from "./routes/docs.ts";
+import { proxy } from "./routes/proxy.ts";
+import { publicRoutes } from "./routes/public.ts";
+import { rateLimit } from "./routes/rate_limit.ts";
 
 export interface GatewayDeps {
   logger: Logger;
@@ -34,6 +33,53 @@ export interface GatewayDeps {
   docsCacheMs: number;
 }
 
+/** From the configuration to the app's dependencies; for main.ts and the tests. */
+export function gatewayDeps(
+  { config, logger, metrics }: { config: GatewayConfig; logger: Logger; metrics: Metrics },
+): GatewayDeps {
+  const urls = upstreamUrls(config);
+  const upstreams = new Map(UPSTREAM_NAMES.map((name) => [
+    name,
+    new Upstream({
+      name,
+      baseUrl: urls[name],
+      envVar: UPSTREAM_ENV[name],
+      timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+      retries: config.UPSTREAM_RETRIES,
+      retryDelayMs: config.UPSTREAM_RETRY_DELAY_MS,
+      breakerThreshold: config.BREAKER_THRESHOLD,
+      halfOpenAfterMs: config.BREAKER_HALF_OPEN_MS,
+    }),
+  ]));
+  for (const name of UPSTREAM_NAMES) {
+    if (urls[name] === undefined) {
+      logger.warn("upstream not configured; its routes answer 503", {
+        upstream: name,
+        variable: UPSTREAM_ENV[name],
+      });
+    }
+  }
+  logger.info("routing", {
+    upstreams: Object.fromEntries(UPSTREAM_NAMES.map((name) => [name, urls[name] ?? null])),
+    rate_limit_rps: config.RATE_LIMIT_RPS,
+  });
+  return {
+    logger,
+    metrics,
+    routes: ROUTES,
+    upstreams,
+    limiter: config.RATE_LIMIT_RPS > 0
+      ? new TokenBucketLimiter({
+        ratePerSecond: config.RATE_LIMIT_RPS,
+        burst: config.RATE_LIMIT_BURST,
+      })
+      : undefined,
+    trustForwardedFor: config.TRUST_FORWARDED_FOR,
+    docsTimeoutMs: config.DOCS_TIMEOUT_MS,
+    docsCacheMs: config.DOCS_CACHE_MS,
+  };
+}
+
 function upstream(deps: GatewayDeps, name: string): Upstream {
   const found = deps.upstreams.get(name);
   if (!found) throw new Error(`Gateway wiring: no upstream named "${name}"`);
@@ -41,15 +87,13 @@ function upstream(deps: GatewayDeps, name: string): Upstream {
 }
 
 export function createApp(deps: GatewayDeps): OpenAPIHono<AppEnv> {
-  const info = {
-    title: "Flotilla gateway",
-    description: "The one entry point: /api/v1/* for every service and the public BFF.",
-  };
   const app = createHttpApp({
-    service: "gateway",
+    service: SERVICE,
     logger: deps.logger,
     metrics: deps.metrics,
-    ...info,
+    title: "Flotilla gateway",
+    description: "The one entry point: /api/v1/* for every service and the public BFF.",
+    ...fleetDocs(deps),
   });
 
   if (deps.limiter) {
@@ -74,33 +118,5 @@ export function createApp(deps: GatewayDeps): OpenAPIHono<AppEnv> {
     }),
   );
   app.all("/api/v1/*", proxy(deps));
-
-  const docs = new ApiDocs({
-    upstreams: deps.upstreams,
-    routes: deps.routes,
-    own: () =>
-      app.getOpenAPIDocument({
-        openapi: "3.0.3",
-        info: { title: info.title, version: "1.0.0", description: info.description },
-      }) as OpenApiDocument,
-    timeoutMs: deps.docsTimeoutMs,
-    cacheMs: deps.docsCacheMs,
-  });
-
-  // These three replace the single-service versions of createHttpApp, so they sit in front.
-  const front = new OpenAPIHono<AppEnv>();
-  front.get("/openapi.json", async (c) => c.json(await docs.document()));
-  front.get("/docs", async (c) => {
-    const doc = await docs.document();
-    return c.html(renderDocs(doc as Parameters<typeof renderDocs>[0]));
-  });
-  front.get("/readyz", async (c) => {
-    const report = await readiness(deps.upstreams, deps.docsTimeoutMs);
-    return c.json(report, report.status === "unavailable" ? 503 : 200);
-  });
-  front.route("/", app);
-  front.notFound((c) =>
-    problemResponse(problem(404, "Not found", `No route for ${c.req.method} ${c.req.path}`))
-  );
-  return front;
+  return app;
 }

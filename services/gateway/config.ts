@@ -3,8 +3,10 @@
  * resilience and rate-limit settings. Read once from the environment, validated, frozen.
  */
 import { z } from "zod";
-import { env, loadConfig } from "@flotilla/backbone";
+import { baseShape, env, loadConfig } from "@flotilla/backbone";
 import type { Route } from "./domain/routes.ts";
+
+export const SERVICE = "gateway";
 
 /** Upstream name → the variable that holds its base URL. */
 export const UPSTREAM_ENV = {
@@ -39,10 +41,13 @@ const upstreamUrl = () =>
     u.replace(/\/+$/, "")
   ).optional();
 
-export const gatewayShape = {
-  PORT: env.port(8080),
-  LOG_LEVEL: env.logLevel(),
-  SHUTDOWN_TIMEOUT_MS: env.millis(15_000),
+// No NATS_URL or DATABASE_URL: the gateway uses neither.
+const { PORT, LOG_LEVEL, SHUTDOWN_TIMEOUT_MS } = baseShape(SERVICE, 8080);
+
+const gatewayShape = {
+  PORT,
+  LOG_LEVEL,
+  SHUTDOWN_TIMEOUT_MS,
   UPSTREAM_ACCOUNTS: upstreamUrl(),
   UPSTREAM_TRANSACTIONS: upstreamUrl(),
   UPSTREAM_AUDITLOG: upstreamUrl(),

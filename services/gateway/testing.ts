@@ -1,12 +1,14 @@
 /**
- * Test helpers: small stub upstreams (real HTTP servers on 127.0.0.1) and a gateway served on a
- * real socket in front of them, configured through the same variables as in production.
+ * Test support: small stub upstreams (real HTTP servers on 127.0.0.1), a gateway served on a
+ * real socket in front of them, configured through the same variables as in production, the
+ * route table, and an upstream's OpenAPI document.
  */
-import { createLogger, createMetrics } from "@flotilla/backbone";
+import { createLogger, createMetrics, type OpenApiDocument } from "@flotilla/backbone";
 import { freePort } from "@flotilla/infra";
-import { createApp } from "./app.ts";
+import { createApp, gatewayDeps } from "./app.ts";
 import { loadGatewayConfig } from "./config.ts";
-import { gatewayDeps } from "./wiring.ts";
+
+export { ROUTES, UPSTREAM_ENV, UPSTREAM_NAMES } from "./config.ts";
 
 export interface SeenRequest {
   method: string;
@@ -80,7 +82,8 @@ export function startGateway(env: Record<string, string>): TestGateway {
     ...env,
   });
   const logs: string[] = [];
-  const app = createApp(gatewayDeps(config, {
+  const app = createApp(gatewayDeps({
+    config,
     logger: createLogger({ service: "gateway", sink: (l) => logs.push(l) }),
     metrics: createMetrics("gateway", { process: false }),
   }));
@@ -93,3 +96,24 @@ export function startGateway(env: Record<string, string>): TestGateway {
     },
   };
 }
+
+/** What the users service's /openapi.json looks like: a routed path, one that is not, two schemas. */
+export const usersOpenApi: OpenApiDocument = {
+  openapi: "3.0.3",
+  info: { title: "Flotilla users", version: "1.0.0" },
+  paths: {
+    "/api/v1/users": {
+      post: {
+        summary: "Create a user",
+        responses: {
+          "201": {
+            description: "Created",
+            content: { "application/json": { schema: { $ref: "#/components/schemas/User" } } },
+          },
+        },
+      },
+    },
+    "/healthz": { get: { summary: "liveness" } },
+  },
+  components: { schemas: { User: { type: "object" }, Error: { type: "object" } } },
+};

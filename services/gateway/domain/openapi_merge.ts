@@ -4,15 +4,7 @@
  * `$ref` rewritten) so two services' `Error` schemas cannot collide, and an upstream whose
  * document could not be fetched is listed as unavailable. Pure, no I/O.
  */
-
-export interface OpenApiDocument {
-  openapi?: string;
-  info?: { title?: string; version?: string; description?: string };
-  paths?: Record<string, Record<string, unknown>>;
-  components?: Record<string, Record<string, unknown>>;
-  tags?: { name: string; description?: string }[];
-  [extension: string]: unknown;
-}
+import type { OpenApiDocument } from "@flotilla/backbone";
 
 export type UpstreamDoc =
   | { upstream: string; doc: OpenApiDocument }

@@ -1,29 +1,12 @@
 import assert from "node:assert/strict";
-import { mergeOpenApi, type OpenApiDocument } from "./openapi_merge.ts";
+import type { OpenApiDocument } from "@flotilla/backbone";
+import { usersOpenApi as users } from "../testing.ts";
+import { mergeOpenApi } from "./openapi_merge.ts";
 
 const own: OpenApiDocument = {
   openapi: "3.0.3",
   info: { title: "gateway", version: "1.0.0" },
   paths: { "/public/users": { post: { summary: "Create user" } } },
-};
-const users: OpenApiDocument = {
-  openapi: "3.0.3",
-  info: { title: "users", version: "1.0.0" },
-  paths: {
-    "/api/v1/users": {
-      post: {
-        summary: "Create",
-        responses: {
-          "201": {
-            description: "ok",
-            content: { "application/json": { schema: { $ref: "#/components/schemas/User" } } },
-          },
-        },
-      },
-    },
-    "/healthz": { get: { summary: "health" } },
-  },
-  components: { schemas: { User: { type: "object" }, Error: { type: "object" } } },
 };
 const listings: OpenApiDocument = {
   paths: { "/api/v1/listings": { get: { summary: "List" } } },

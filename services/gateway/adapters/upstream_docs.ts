@@ -3,14 +3,14 @@
  * short time limit and reused for a few seconds, merged with the gateway's own. An upstream
  * that is down or not configured is listed as unavailable instead of failing the page.
  */
-import { matchRoute, type Route } from "./domain/routes.ts";
-import { mergeOpenApi, type OpenApiDocument, type UpstreamDoc } from "./domain/openapi_merge.ts";
+import type { OpenApiDocument, ReadinessReport } from "@flotilla/backbone";
+import { mergeOpenApi, type UpstreamDoc } from "../domain/openapi_merge.ts";
+import { matchRoute, type Route } from "../domain/routes.ts";
 import type { Upstream } from "./upstream.ts";
 
 export interface ApiDocsOptions {
   upstreams: ReadonlyMap<string, Upstream>;
   routes: readonly Route[];
-  own: () => OpenApiDocument;
   timeoutMs: number;
   cacheMs: number;
   now?: () => number;
@@ -25,23 +25,23 @@ export class ApiDocs {
     this.#options = options;
   }
 
-  /** The merged document; concurrent callers share one round of fetches. */
-  document(): Promise<OpenApiDocument> {
+  /** The merged document with the gateway's `own`; concurrent callers share one round of fetches. */
+  document(own: () => OpenApiDocument): Promise<OpenApiDocument> {
     const now = (this.#options.now ?? Date.now)();
     if (this.#cached && now - this.#cached.at < this.#options.cacheMs) {
       return Promise.resolve(this.#cached.doc);
     }
-    this.#pending ??= this.#build().then((doc) => {
+    this.#pending ??= this.#build(own).then((doc) => {
       this.#cached = { doc, at: (this.#options.now ?? Date.now)() };
       return doc;
     }).finally(() => this.#pending = undefined);
     return this.#pending;
   }
 
-  async #build(): Promise<OpenApiDocument> {
+  async #build(own: () => OpenApiDocument): Promise<OpenApiDocument> {
     const { upstreams, routes } = this.#options;
     const parts = await Promise.all([...upstreams.values()].map((u) => this.#fetch(u)));
-    return mergeOpenApi(this.#options.own(), parts, {
+    return mergeOpenApi(own(), parts, {
       title: "Flotilla API (through the gateway)",
       routes: (upstream, path) => matchRoute(routes, path)?.upstream === upstream,
     });
@@ -69,18 +69,12 @@ export class ApiDocs {
 
 export type UpstreamReadiness = "up" | "down" | "not_configured";
 
-export interface ReadinessReport {
-  status: "ready" | "degraded" | "unavailable";
-  service: "gateway";
-  checks: Record<string, UpstreamReadiness>;
-  circuits: Record<string, string>;
-}
-
 /**
- * Each upstream's own /readyz, asked directly (not through its breaker). The gateway is
- * ready while at least one upstream is: one service down must not take the entry point away.
+ * Each upstream's own /readyz, asked directly (not through its breaker), and its circuit.
+ * The gateway is ready while at least one upstream is: one service down must not take the
+ * entry point away.
  */
-export async function readiness(
+export async function upstreamReadiness(
   upstreams: ReadonlyMap<string, Upstream>,
   timeoutMs: number,
 ): Promise<ReadinessReport> {
@@ -107,5 +101,5 @@ export async function readiness(
     : configured.some((s) => s === "up")
     ? "degraded"
     : "unavailable";
-  return { status, service: "gateway", checks, circuits };
+  return { status, checks, circuits };
 }

@@ -13,9 +13,9 @@ import {
   problemResponse,
 } from "@flotilla/backbone";
 import { forwardContext } from "./client.ts";
-import { type HeaderList, upstreamRequestHeaders } from "./domain/forwarding.ts";
+import { type HeaderList, upstreamRequestHeaders } from "../domain/forwarding.ts";
 import { relay } from "./proxy.ts";
-import { type Upstream, UpstreamFailure } from "./upstream.ts";
+import { type Upstream, UpstreamFailure } from "../adapters/upstream.ts";
 
 export interface PublicDeps {
   users: Upstream;

@@ -2,7 +2,7 @@
 import type { MiddlewareHandler } from "hono";
 import { type AppEnv, problem, problemResponse } from "@flotilla/backbone";
 import { clientIp } from "./client.ts";
-import type { TokenBucketLimiter } from "./domain/rate_limit.ts";
+import type { TokenBucketLimiter } from "../domain/token_bucket.ts";
 
 export function rateLimit(
   limiter: TokenBucketLimiter,

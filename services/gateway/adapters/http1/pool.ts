@@ -8,11 +8,18 @@
  *
  * Errors are TypeErrors, as fetch's are, so callers treat both transports alike.
  */
+import { chunkedBody, type Done, sizedBody } from "./bodies.ts";
+import {
+  Connection,
+  type Head,
+  isResetLike,
+  parseHead,
+  StaleConnection,
+  toTypeError,
+  writeAll,
+} from "./connection.ts";
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-const CRLF_CRLF = [13, 10, 13, 10];
-const MAX_HEAD_BYTES = 64 * 1024;
 /** Responses up to this size are read whole before they are handed on, without a stream. */
 const BUFFERED_BODY_BYTES = 64 * 1024;
 /** Headers the client sets itself from the body it sends. */
@@ -27,132 +34,6 @@ export interface Http1Request {
   headers: Headers | [string, string][];
   body?: ReadableStream<Uint8Array> | Uint8Array | string | null;
   signal?: AbortSignal;
-}
-
-class Connection {
-  readonly conn: Deno.TcpConn;
-  buf: Uint8Array<ArrayBuffer> = new Uint8Array(16 * 1024);
-  start = 0;
-  end = 0;
-  closed = false;
-  /** When it went back to the pool (performance.now()). */
-  idleSince = 0;
-
-  constructor(conn: Deno.TcpConn) {
-    this.conn = conn;
-  }
-
-  get buffered(): number {
-    return this.end - this.start;
-  }
-
-  /** Reads more bytes into the buffer; false at end of stream. */
-  async fill(): Promise<boolean> {
-    if (this.start > 0 && this.start === this.end) this.start = this.end = 0;
-    if (this.end === this.buf.length) {
-      if (this.start > 0) {
-        this.buf.copyWithin(0, this.start, this.end);
-        this.end -= this.start;
-        this.start = 0;
-      } else {
-        const bigger = new Uint8Array(this.buf.length * 2);
-        bigger.set(this.buf);
-        this.buf = bigger;
-      }
-    }
-    const n = await this.conn.read(this.buf.subarray(this.end));
-    if (n === null) return false;
-    this.end += n;
-    return true;
-  }
-
-  /** Takes up to `max` buffered bytes (a copy). */
-  take(max: number): Uint8Array<ArrayBuffer> {
-    const n = Math.min(max, this.buffered);
-    const out = this.buf.slice(this.start, this.start + n);
-    this.start += n;
-    return out;
-  }
-
-  async readLine(): Promise<string> {
-    for (;;) {
-      for (let i = this.start; i + 1 < this.end; i++) {
-        if (this.buf[i] === 13 && this.buf[i + 1] === 10) {
-          const line = decoder.decode(this.buf.subarray(this.start, i));
-          this.start = i + 2;
-          return line;
-        }
-      }
-      if (this.buffered > MAX_HEAD_BYTES) throw new TypeError("upstream sent an overlong line");
-      if (!await this.fill()) throw new TypeError("upstream closed the connection mid-response");
-    }
-  }
-
-  /** The response head up to and without the blank line; undefined if closed before any byte. */
-  async readHead(): Promise<string | undefined> {
-    // Offsets are relative to `start`: fill() may move the buffered bytes.
-    let scanned = 0;
-    for (;;) {
-      for (let i = this.start + Math.max(3, scanned); i < this.end; i++) {
-        if (
-          this.buf[i] === CRLF_CRLF[3] && this.buf[i - 1] === CRLF_CRLF[2] &&
-          this.buf[i - 2] === CRLF_CRLF[1] && this.buf[i - 3] === CRLF_CRLF[0]
-        ) {
-          const head = decoder.decode(this.buf.subarray(this.start, i - 3));
-          this.start = i + 1;
-          return head;
-        }
-      }
-      scanned = Math.max(0, this.buffered);
-      if (this.buffered > MAX_HEAD_BYTES) throw new TypeError("upstream sent an overlong head");
-      const before = this.buffered;
-      if (!await this.fill()) {
-        if (before === 0) return undefined;
-        throw new TypeError("upstream closed the connection mid-head");
-      }
-    }
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    try {
-      this.conn.close();
-    } catch { /* already closed */ }
-  }
-}
-
-interface Head {
-  status: number;
-  statusText: string;
-  headers: Headers;
-  keepAlive: boolean;
-}
-
-function parseHead(head: string): Head {
-  const lines = head.split("\r\n");
-  const status = /^HTTP\/1\.([01]) (\d{3})(?: (.*))?$/.exec(lines[0]);
-  if (!status) {
-    throw new TypeError(`upstream sent an invalid status line: ${lines[0].slice(0, 80)}`);
-  }
-  const headers = new Headers();
-  for (let i = 1; i < lines.length; i++) {
-    const colon = lines[i].indexOf(":");
-    if (colon <= 0) continue;
-    try {
-      headers.append(lines[i].slice(0, colon).trim(), lines[i].slice(colon + 1).trim());
-    } catch { /* an invalid header is dropped, as browsers do */ }
-  }
-  const connection = headers.get("connection")?.toLowerCase() ?? "";
-  const keepAlive = status[1] === "1"
-    ? !connection.includes("close")
-    : connection.includes("keep-alive");
-  return { status: Number(status[2]), statusText: status[3] ?? "", headers, keepAlive };
-}
-
-async function writeAll(conn: Deno.TcpConn, bytes: Uint8Array): Promise<void> {
-  let written = 0;
-  while (written < bytes.length) written += await conn.write(bytes.subarray(written));
 }
 
 export class Http1Pool {
@@ -343,7 +224,7 @@ export class Http1Pool {
   ): Promise<Response> {
     const { status, statusText, headers } = head;
     // A connection goes back to the pool only when both bodies are complete.
-    const done = (reusable: boolean) => {
+    const done: Done = (reusable) => {
       if (reusable && head.keepAlive && upload.finished) this.#release(conn);
       else conn.close();
     };
@@ -355,7 +236,7 @@ export class Http1Pool {
     const encoding = headers.get("transfer-encoding")?.toLowerCase();
     if (encoding && encoding.split(",").map((s) => s.trim()).includes("chunked")) {
       headers.delete("transfer-encoding");
-      return new Response(this.#chunked(conn, done), init);
+      return new Response(chunkedBody(conn, done), init);
     }
     const lengthHeader = headers.get("content-length");
     if (lengthHeader !== null) {
@@ -371,113 +252,9 @@ export class Http1Pool {
         done(true);
         return new Response(bytes, init);
       }
-      return new Response(this.#sized(conn, length, done), init);
+      return new Response(sizedBody(conn, length, done), init);
     }
     // Neither length nor chunks: the body runs until the server closes the connection.
-    return new Response(this.#sized(conn, Infinity, done), init);
+    return new Response(sizedBody(conn, Infinity, done), init);
   }
-
-  #sized(
-    conn: Connection,
-    length: number,
-    done: (reusable: boolean) => void,
-  ): ReadableStream<Uint8Array> {
-    let left = length;
-    return new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        try {
-          if (conn.buffered === 0 && !await conn.fill()) {
-            if (length === Infinity) {
-              controller.close();
-              done(false);
-              return;
-            }
-            throw new TypeError("upstream closed the connection mid-body");
-          }
-          const chunk = conn.take(left);
-          left -= chunk.length;
-          controller.enqueue(chunk);
-          if (left === 0) {
-            controller.close();
-            done(true);
-          }
-        } catch (err) {
-          conn.close();
-          controller.error(toTypeError(err));
-        }
-      },
-      cancel() {
-        conn.close();
-      },
-    }, { highWaterMark: 0 });
-  }
-
-  #chunked(
-    conn: Connection,
-    done: (reusable: boolean) => void,
-  ): ReadableStream<Uint8Array> {
-    let left = 0;
-    return new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        try {
-          if (left === 0) {
-            const sizeLine = await conn.readLine();
-            const size = parseInt(sizeLine.split(";")[0].trim(), 16);
-            if (!Number.isSafeInteger(size) || size < 0) {
-              throw new TypeError(`upstream sent an invalid chunk size: ${sizeLine.slice(0, 20)}`);
-            }
-            if (size === 0) {
-              while ((await conn.readLine()) !== ""); // trailers, then the blank line
-              controller.close();
-              done(true);
-              return;
-            }
-            left = size;
-          }
-          if (conn.buffered === 0 && !await conn.fill()) {
-            throw new TypeError("upstream closed the connection mid-chunk");
-          }
-          const chunk = conn.take(left);
-          left -= chunk.length;
-          if (left === 0) {
-            if ((await conn.readLine()) !== "") {
-              throw new TypeError("upstream sent a malformed chunk");
-            }
-          }
-          controller.enqueue(chunk);
-        } catch (err) {
-          conn.close();
-          controller.error(toTypeError(err));
-        }
-      },
-      cancel() {
-        conn.close();
-      },
-    }, { highWaterMark: 0 });
-  }
-}
-
-/** The server closed a kept-alive connection before this request got any answer. */
-class StaleConnection extends Error {
-  /** Whether the request had been written when it happened. */
-  constructor(readonly written: boolean) {
-    super("stale connection");
-  }
-}
-
-function isResetLike(err: unknown): boolean {
-  return err instanceof Deno.errors.ConnectionReset ||
-    err instanceof Deno.errors.BrokenPipe ||
-    err instanceof Deno.errors.ConnectionAborted ||
-    err instanceof Deno.errors.UnexpectedEof;
-}
-
-function toTypeError(err: unknown): TypeError {
-  if (err instanceof TypeError) return err;
-  if (err instanceof Deno.errors.BadResource || err instanceof Deno.errors.Interrupted) {
-    return new TypeError("request aborted", { cause: err });
-  }
-  return new TypeError(`upstream connection failed: ${(err as Error)?.message ?? err}`, {
-    cause: err,
-  });
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { freePort } from "@flotilla/infra";
-import { Http1Pool } from "./http1.ts";
+import { Http1Pool } from "./pool.ts";
 
 const get = (path: string) => ({ method: "GET", path, headers: new Headers() });
 

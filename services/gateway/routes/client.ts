@@ -2,7 +2,7 @@
 import type { Context } from "hono";
 import { getConnInfo } from "hono/deno";
 import type { AppEnv } from "@flotilla/backbone";
-import type { ForwardContext } from "./domain/forwarding.ts";
+import type { ForwardContext } from "../domain/forwarding.ts";
 
 /** The client's IP; from x-forwarded-for only when the gateway sits behind a trusted proxy. */
 export function clientIp(c: Context<AppEnv>, trustForwardedFor: boolean): string | undefined {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { TokenBucketLimiter } from "./rate_limit.ts";
+import { TokenBucketLimiter } from "./token_bucket.ts";
 
 Deno.test("a client may burst, is then refused with a retry delay, and is refilled over time", () => {
   let now = 0;

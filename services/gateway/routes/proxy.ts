@@ -5,9 +5,9 @@
 import type { Handler } from "hono";
 import { type AppEnv, type Metrics, problem, problemResponse } from "@flotilla/backbone";
 import { forwardContext } from "./client.ts";
-import { stripHopByHop, upstreamRequestHeaders } from "./domain/forwarding.ts";
-import { matchRoute, type Route } from "./domain/routes.ts";
-import { type Upstream, UpstreamFailure } from "./upstream.ts";
+import { stripHopByHop, upstreamRequestHeaders } from "../domain/forwarding.ts";
+import { matchRoute, type Route } from "../domain/routes.ts";
+import { type Upstream, UpstreamFailure } from "../adapters/upstream.ts";
 
 export interface ProxyDeps {
   routes: readonly Route[];

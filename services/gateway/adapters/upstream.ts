@@ -16,7 +16,7 @@ import {
   problemResponse,
   retries,
 } from "@flotilla/backbone";
-import { Http1Pool } from "./http1.ts";
+import { Http1Pool } from "./http1/pool.ts";
 
 export interface UpstreamOptions {
   name: string;
