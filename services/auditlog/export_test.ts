@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { Objm } from "@nats-io/obj";
 import { AUDIT_EXPORTS_BUCKET } from "@flotilla/contracts";
 import { eventually, integration, testEnv } from "@flotilla/testkit";
-import { startInProcess } from "./testdata/fixture.ts";
+import { startInProcess } from "./testing.ts";
 
 const ROWS = 26_000;
 
