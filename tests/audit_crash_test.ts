@@ -1,8 +1,6 @@
 import assert from "node:assert/strict";
 import { eventually, integration, spawnService, testEnv } from "@flotilla/testkit";
-import { publishEvents, sampleEvent } from "../services/auditlog/testdata/fixture.ts";
-import { auditlogCatalog } from "../services/auditlog/catalog.ts";
-import { tally } from "../services/auditlog/testdata/faults.ts";
+import { auditlogCatalog, publishEvents, sampleEvent, tally } from "@flotilla/auditlog/testing";
 
 integration(
   "two replicas, one SIGKILLed mid-batch and restarted: every event stored exactly once, chain intact",

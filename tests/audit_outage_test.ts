@@ -2,8 +2,7 @@ import assert from "node:assert/strict";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { DLQ_STREAM } from "@flotilla/backbone";
 import { eventually, integration, spawnService, testEnv } from "@flotilla/testkit";
-import { sampleEvent } from "../services/auditlog/testdata/fixture.ts";
-import { outageMs, publishSteadily, tally } from "../services/auditlog/testdata/faults.ts";
+import { outageMs, publishSteadily, sampleEvent, tally } from "@flotilla/auditlog/testing";
 
 const MAIN = "services/auditlog/main.ts";
 

@@ -2,30 +2,29 @@
 import type { KV } from "@nats-io/kv";
 import type { ObjectStore } from "@nats-io/obj";
 import {
+  type CommandDeps,
   createHttpApp,
   idempotency,
   type Logger,
   type Metrics,
   type ReadinessCheck,
-  type Sql,
 } from "@flotilla/backbone";
 import { auditLogByIdRoute, auditLogRoutes } from "./routes/audit_logs.ts";
 import { exportRoutes } from "./routes/exports.ts";
 
-export interface AppDeps {
-  service: string;
+export interface AuditlogDeps extends CommandDeps {
   logger: Logger;
   metrics: Metrics;
-  sql: Sql;
   /** The `audit-exports` object bucket. */
   exportsBucket: () => Promise<ObjectStore>;
   readiness?: Record<string, ReadinessCheck>;
   /** Enables `Idempotency-Key` on POSTs. */
   idempotencyKv?: KV;
+  /** Nudges this replica's export worker (the others hear the NOTIFY). */
   onExportRequested?: () => void;
 }
 
-export function createApp(deps: AppDeps) {
+export function createApp(deps: AuditlogDeps) {
   const app = createHttpApp({
     service: deps.service,
     logger: deps.logger,
@@ -39,15 +38,8 @@ export function createApp(deps: AppDeps) {
     app.use("/api/v1/*", idempotency({ kv: deps.idempotencyKv, service: deps.service }));
   }
   const base = "/api/v1/audit-logs";
-  app.route(
-    `${base}/exports`,
-    exportRoutes({
-      sql: deps.sql,
-      bucket: deps.exportsBucket,
-      onRequested: deps.onExportRequested,
-    }),
-  );
-  app.route(base, auditLogRoutes({ sql: deps.sql }));
-  app.route(base, auditLogByIdRoute({ sql: deps.sql }));
+  app.route(`${base}/exports`, exportRoutes(deps));
+  app.route(base, auditLogRoutes(deps));
+  app.route(base, auditLogByIdRoute(deps));
   return app;
 }

@@ -3,35 +3,47 @@ import { createHash } from "node:crypto";
 import { Objm } from "@nats-io/obj";
 import { AUDIT_EXPORTS_BUCKET } from "@flotilla/contracts";
 import { eventually, integration, testEnv } from "@flotilla/testkit";
-import { startInProcess } from "./testdata/fixture.ts";
+import { startInProcess } from "./testing.ts";
 
 const ROWS = 26_000;
+
+type Audit = Awaited<ReturnType<typeof startInProcess>>;
+
+/**
+ * Rows g = 1..count straight into the table (inserts are allowed): one second apart from
+ * 2026-01-01, actors u-(g mod 10), even g from accounts; with `blob`, ~1 KiB of random hex
+ * each, so the gzip file stays large.
+ */
+function insertRows(audit: Audit, count: number, options: { blob: boolean }) {
+  const metadata = options.blob
+    ? audit.sql`jsonb_build_object('blob', (select string_agg(md5(g || ':' || i || random()), '')
+        from generate_series(1, 32) i))`
+    : audit.sql`'{}'::jsonb`;
+  return audit.sql`
+    insert into audit_logs (seq, event_id, occurred_at, actor_type, actor_id, action,
+      target_type, target_id, service, correlation_id, changes, metadata, prev_hash, hash)
+    select g, 'e-' || g, timestamptz '2026-01-01 00:00:00Z' + g * interval '1 second', 'user',
+      'u-' || (g % 10), 'account.updated', 'account', (g % 100)::text,
+      case when g % 2 = 0 then 'accounts' else 'transactions' end, 'c-' || g,
+      jsonb_build_object('before', null, 'after', jsonb_build_object('balance', g)),
+      ${metadata}, repeat('0', 64), repeat('0', 64)
+    from generate_series(1, ${count}::int) g`;
+}
+
+const postExport = (audit: Audit, body: unknown) =>
+  audit.app.request("/api/v1/audit-logs/exports", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
 
 integration(
   "an export over 10 MiB is written to the object store, listed, downloaded and decompressed",
   async () => {
     await using env = await testEnv();
     const audit = await startInProcess(env);
-    // Rows with ~1 KiB of random hex each, so the gzip file stays large (inserts are allowed).
-    await audit.sql`
-      insert into audit_logs (seq, event_id, occurred_at, actor_type, actor_id, action,
-        target_type, target_id, service, correlation_id, changes, metadata, prev_hash, hash)
-      select g, 'e-' || g, timestamptz '2026-01-01 00:00:00Z' + g * interval '1 second', 'user',
-        'u-' || (g % 10), 'account.updated', 'account', (g % 100)::text,
-        case when g % 2 = 0 then 'accounts' else 'transactions' end, 'c-' || g,
-        jsonb_build_object('before', null, 'after', jsonb_build_object('balance', g)),
-        jsonb_build_object('blob', (select string_agg(md5(g || ':' || i || random()), '')
-          from generate_series(1, 32) i)),
-        repeat('0', 64), repeat('0', 64)
-      from generate_series(1, ${ROWS}::int) g`;
-
-    const post = (body: unknown) =>
-      audit.app.request("/api/v1/audit-logs/exports", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(body),
-      });
-    const accepted = await post({});
+    await insertRows(audit, ROWS, { blob: true });
+    const accepted = await postExport(audit, {});
     assert.equal(accepted.status, 202);
     const { id, links } = await accepted.json();
     assert.equal(accepted.headers.get("location"), `/api/v1/audit-logs/exports/${id}`);
@@ -95,21 +107,12 @@ integration(
   async () => {
     await using env = await testEnv();
     const audit = await startInProcess(env);
-    await audit.sql`
-    insert into audit_logs (seq, event_id, occurred_at, actor_type, actor_id, action,
-      target_type, target_id, service, correlation_id, changes, metadata, prev_hash, hash)
-    select g, 'e-' || g, timestamptz '2026-01-01 00:00:00Z' + g * interval '1 second', 'user',
-      'u-' || (g % 10), 'account.updated', 'account', (g % 100)::text,
-      case when g % 2 = 0 then 'accounts' else 'transactions' end, 'c-' || g,
-      '{"before":null,"after":{}}', '{}', repeat('0', 64), repeat('0', 64)
-    from generate_series(1, 1000) g`;
-    const post = (body: unknown) =>
-      audit.app.request("/api/v1/audit-logs/exports", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(body),
-      });
-    const res = await post({ service: "accounts", actor_id: "u-4", to: "2026-01-01T00:05:00Z" });
+    await insertRows(audit, 1_000, { blob: false });
+    const res = await postExport(audit, {
+      service: "accounts",
+      actor_id: "u-4",
+      to: "2026-01-01T00:05:00Z",
+    });
     assert.equal(res.status, 202);
     const { links } = await res.json();
     const job = await eventually("completed", async () => {
@@ -124,7 +127,7 @@ integration(
       to: "2026-01-01T00:05:00Z",
     });
 
-    const bad = await post({ service: "", colour: "red" });
+    const bad = await postExport(audit, { service: "", colour: "red" });
     assert.equal(bad.status, 400);
     const paths = (await bad.json()).errors.map((e: { path: string }) => e.path).join(",");
     assert.match(paths, /service/);

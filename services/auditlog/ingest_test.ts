@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { DeadLetterHeaders, DLQ_STREAM } from "@flotilla/backbone";
 import { eventually, integration, testEnv } from "@flotilla/testkit";
-import { publishEvents, sampleEvent, startInProcess } from "./testdata/fixture.ts";
+import { publishEvents, sampleEvent, startInProcess } from "./testing.ts";
 
 integration(
   "audit events are stored once each, with every column, in one linear verified chain",

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { eventually, integration, testEnv } from "@flotilla/testkit";
-import { publishEvents, sampleEvent, startInProcess } from "./testdata/fixture.ts";
+import { publishEvents, sampleEvent, startInProcess } from "./testing.ts";
 
 integration("verify reports the first row edited or removed directly in SQL", async () => {
   await using env = await testEnv();

@@ -24,11 +24,13 @@ import {
   provision,
   silentLogger,
 } from "@flotilla/backbone";
-import { createApp } from "../../services/auditlog/app.ts";
-import { auditlogCatalog } from "../../services/auditlog/catalog.ts";
-import { startIngest } from "../../services/auditlog/handlers/ingest.ts";
-import { searchLogs } from "../../services/auditlog/adapters/audit_repo.ts";
-import { decodeCursor } from "../../services/auditlog/domain/query.ts";
+import {
+  auditlogCatalog,
+  createApp,
+  decodeCursor,
+  searchLogs,
+  startIngest,
+} from "@flotilla/auditlog/testing";
 import { ensureDatabase, freePort, startNats, startPostgres } from "@flotilla/infra";
 
 const arg = (name: string, fallback: number) => {
@@ -139,13 +141,9 @@ try {
   const consumers = startIngest({
     nc,
     sql,
-    catalog: auditlogCatalog,
     logger: createLogger({ service: "bench-audit", level: "warn" }),
     metrics,
-    batchSize: BATCH,
-    maxWaitMs: 20,
-    pipelines: PIPELINES,
-  });
+  }, { AUDIT_BATCH_SIZE: BATCH, AUDIT_BATCH_WAIT_MS: 20, AUDIT_PIPELINES: PIPELINES });
   await bounded(
     "ingest",
     (async () => {
@@ -172,6 +170,7 @@ try {
 
   const app = createApp({
     service: "auditlog",
+    catalog: auditlogCatalog,
     logger: silentLogger,
     metrics,
     sql,

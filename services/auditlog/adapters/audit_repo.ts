@@ -10,44 +10,27 @@ import {
 import type { AuditFilters, Cursor } from "../domain/query.ts";
 import type { AuditRecord } from "../domain/record.ts";
 
-/** One row as the API shows it. */
-export interface AuditLogView {
-  id: string;
-  seq: number;
-  occurred_at: string;
-  recorded_at: string;
-  actor: AuditRecord["actor"];
-  action: string;
-  target: { type: string; id: string };
-  service: string;
-  correlation_id: string;
-  causation_id: string | null;
-  changes: AuditRecord["changes"];
-  metadata: Record<string, unknown>;
-  prev_hash: string;
-  hash: string;
-}
+/** One row as the API shows it: the event id as `id`, and when it was stored. */
+export type AuditLogView = Omit<ChainedRecord, "event_id"> & { id: string; recorded_at: string };
 
-interface Row {
-  seq: string;
-  event_id: string;
-  occurred_at: Date;
-  recorded_at: Date;
-  actor_type: AuditRecord["actor"]["type"];
-  actor_id: string;
-  actor_ip: string | null;
-  actor_user_agent: string | null;
-  action: string;
-  target_type: string;
-  target_id: string;
-  service: string;
-  correlation_id: string;
-  causation_id: string | null;
-  changes: AuditRecord["changes"];
-  metadata: Record<string, unknown>;
-  prev_hash: string;
-  hash: string;
-}
+/** A row as Postgres returns it: actor and target flattened into columns. */
+type Row =
+  & Pick<
+    AuditRecord,
+    "event_id" | "action" | "service" | "correlation_id" | "causation_id" | "changes" | "metadata"
+  >
+  & Pick<ChainedRecord, "prev_hash" | "hash">
+  & {
+    seq: string;
+    occurred_at: Date;
+    recorded_at: Date;
+    actor_type: AuditRecord["actor"]["type"];
+    actor_id: string;
+    actor_ip: string | null;
+    actor_user_agent: string | null;
+    target_type: string;
+    target_id: string;
+  };
 
 function chained(r: Row): ChainedRecord {
   return {
@@ -67,7 +50,7 @@ function chained(r: Row): ChainedRecord {
   };
 }
 
-export function toView(r: Row): AuditLogView {
+function toView(r: Row): AuditLogView {
   const { event_id, seq, prev_hash, hash, ...rest } = chained(r);
   return { id: event_id, seq, ...rest, recorded_at: r.recorded_at.toISOString(), prev_hash, hash };
 }

@@ -1,5 +1,5 @@
-import type { AuditData, Envelope } from "@flotilla/backbone";
 /** An audit record: what the log stores of one `audit.recorded` event. */
+import type { AuditData, Envelope } from "@flotilla/backbone";
 
 export interface AuditRecord {
   event_id: string;

@@ -2,11 +2,11 @@ import assert from "node:assert/strict";
 import type { JsMsg } from "@nats-io/jetstream";
 import { envelopeDecoder } from "@flotilla/backbone";
 import { auditlogCatalog } from "../catalog.ts";
-import { sampleEvent } from "../testdata/fixture.ts";
+import { sampleEvent } from "../testing.ts";
 import { auditDecoder, isPlainAuditEvent } from "./decode.ts";
 
 const msg = (value: unknown) =>
-  ({ data: new TextEncoder().encode(JSON.stringify(value)) }) as unknown as JsMsg;
+  ({ data: new TextEncoder().encode(JSON.stringify(value)) }) as JsMsg;
 const fast = auditDecoder(auditlogCatalog);
 const full = envelopeDecoder(auditlogCatalog);
 

@@ -2,23 +2,21 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { ObjectStore } from "@nats-io/obj";
 import {
+  type CommandDeps,
+  commandMeta,
   ConflictError,
   createRouter,
   NotFoundError,
-  requestActor,
-  type Sql,
-  uuidv7,
 } from "@flotilla/backbone";
 import { AUDIT_EXPORTS_BUCKET } from "@flotilla/contracts";
-import { createExport, type ExportJob, getExport, listExports } from "../adapters/export_repo.ts";
-import { checkRange } from "../domain/query.ts";
+import { type ExportJob, getExport, listExports } from "../adapters/export_repo.ts";
+import { requestExport } from "../commands/request_export.ts";
 import { exportSchema, filtersSchema, problemJson } from "./schemas.ts";
 
-export interface ExportRouteDeps {
-  sql: Sql;
-  bucket: () => Promise<ObjectStore>;
-  /** Nudges the local worker (other replicas hear the NOTIFY). */
-  onRequested?: () => void;
+export interface ExportRouteDeps extends CommandDeps {
+  exportsBucket: () => Promise<ObjectStore>;
+  /** Nudges this replica's export worker (the others hear the NOTIFY). */
+  onExportRequested?: () => void;
 }
 
 const BASE = "/api/v1/audit-logs/exports";
@@ -39,6 +37,11 @@ const idParams = z.object({
 export function exportRoutes(deps: ExportRouteDeps) {
   const { sql } = deps;
   const router = createRouter();
+  const findExport = async (id: string) => {
+    const job = await getExport(sql, id);
+    if (!job) throw new NotFoundError(`Export "${id}" not found`);
+    return job;
+  };
 
   router.openapi(
     createRoute({
@@ -58,14 +61,8 @@ export function exportRoutes(deps: ExportRouteDeps) {
     }),
     async (c) => {
       const filters = c.req.valid("json") ?? {};
-      checkRange(filters);
-      const actor = requestActor(c);
-      const job = await createExport(sql, {
-        id: uuidv7(),
-        filters,
-        requested_by: actor.type === "anonymous" ? null : `${actor.type}:${actor.id}`,
-      });
-      deps.onRequested?.();
+      const job = await requestExport(deps, { filters }, commandMeta(c));
+      deps.onExportRequested?.();
       const body = view(job);
       c.header("location", body.links.self);
       return c.json(body, 202);
@@ -109,8 +106,7 @@ export function exportRoutes(deps: ExportRouteDeps) {
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const job = await getExport(sql, id);
-      if (!job) throw new NotFoundError(`Export "${id}" not found`);
+      const job = await findExport(id);
       return c.json(view(job), 200);
     },
   );
@@ -132,12 +128,11 @@ export function exportRoutes(deps: ExportRouteDeps) {
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const job = await getExport(sql, id);
-      if (!job) throw new NotFoundError(`Export "${id}" not found`);
+      const job = await findExport(id);
       if (job.status !== "completed") {
         throw new ConflictError(`Export "${id}" is ${job.status}, not completed`);
       }
-      const object = await (await deps.bucket()).get(job.object_name);
+      const object = await (await deps.exportsBucket()).get(job.object_name);
       if (!object) {
         throw new NotFoundError(`Export "${id}" is no longer in bucket ${AUDIT_EXPORTS_BUCKET}`);
       }
