@@ -96,6 +96,46 @@ integration(
   },
 );
 
+integration(
+  "an older listing or user snapshot delivered after the newer one was committed changes nothing",
+  async () => {
+    await using env = await testEnv();
+    const { nc, sql, query } = await startView(env);
+    await publish(nc, USER_CREATED, user(1, "Ada"));
+    await publish(nc, LISTING_CREATED, listing(3, 1));
+    await eventually("listing 3", async () => (await query()).listings.length === 1);
+
+    // The newer snapshots are applied and committed before the older ones are even published,
+    // so the older ones come in a later batch: only the version guard in SQL can stop them.
+    await publish(nc, LISTING_UPDATED, listing(3, 1, { price: 7, version: 3 }));
+    await publish(nc, USER_UPDATED, user(1, "Ada Lovelace", 2));
+    await eventually("newer snapshots shown", async () => {
+      const [seen] = (await query()).listings;
+      return seen.price === 7 && seen.user.name === "Ada Lovelace";
+    });
+    await eventually("newer snapshots acknowledged", () => drained(nc));
+
+    const staleListing = await publish(
+      nc,
+      LISTING_UPDATED,
+      listing(3, 1, { price: 5, version: 2 }),
+    );
+    const staleUser = await publish(nc, USER_UPDATED, user(1, "Ada", 1));
+    await eventually("stale snapshots handled", () => drained(nc));
+    const handled = await sql`
+      select event_id from inbox where event_id in (${staleListing}, ${staleUser})`;
+    assert.equal(handled.length, 2, "both stale events reached the projection");
+
+    const [seen] = (await query()).listings;
+    assert.equal(seen.price, 7, "an older listing snapshot overwrote the newer one");
+    assert.equal(seen.user.name, "Ada Lovelace", "an older user snapshot overwrote the newer one");
+    const [row] = await sql`select version from listing_view where id = 3`;
+    assert.equal(row.version, 3);
+    const [u] = await sql`select name, version from view_users where id = 1`;
+    assert.deepEqual({ ...u }, { name: "Ada Lovelace", version: 2 });
+  },
+);
+
 integration("listing-view filters by user, type, price range and name, and pages", async () => {
   await using env = await testEnv();
   const { nc, app, query } = await startView(env);

@@ -321,3 +321,112 @@ integration(
     assert.equal((await deadLetters(nc)).length, 0, "8 attempts, one delivery, no dead letter");
   },
 );
+
+/** Dead-letter reasons by the original stream sequence. */
+async function deadLetterReasons(nc: NatsConnection): Promise<Record<string, string>> {
+  return Object.fromEntries(
+    (await deadLetters(nc)).map((m) => [
+      m.header.get(DeadLetterHeaders.sequence),
+      m.header.get(DeadLetterHeaders.reason),
+    ]),
+  );
+}
+
+/** Waits past the consumer's ack_wait: a message left unterminated would come back by then. */
+async function settledPastAckWait(nc: NatsConnection, durable: string) {
+  const jsm = await jetstreamManager(nc);
+  const ackWaitNs = (await jsm.consumers.info("TEST", durable)).config.ack_wait;
+  assert.ok(ackWaitNs, "the consumer has an ack_wait");
+  await new Promise((r) => setTimeout(r, 3 * ackWaitNs / 1_000_000));
+  const info = await jsm.consumers.info("TEST", durable);
+  return {
+    ack_pending: info.num_ack_pending,
+    redelivered: info.num_redelivered,
+    pending: info.num_pending,
+    deliveries: info.delivered.consumer_seq,
+  };
+}
+
+integration(
+  "a dead-lettered message leaves ack-pending for good: not redelivered past ack_wait",
+  async () => {
+    await using env = await testEnv();
+    await env.provision(testCatalog);
+    const nc = await env.connect();
+    const calls = new Map<number, number>();
+    const consumer = startConsumer<Data>({
+      nc,
+      catalog: testCatalog,
+      stream: "TEST",
+      durable: "test-short-ack",
+      logger: silentLogger,
+      handler: (e) => {
+        calls.set(e.data.n, (calls.get(e.data.n) ?? 0) + 1);
+        return Promise.reject(
+          e.data.fail ? new PermanentError(`Cannot apply: ${e.data.fail}`) : new Error("flaky"),
+        );
+      },
+    });
+    env.defer(() => consumer.stop());
+    await publish(nc, event(1, "rule broken")); // dead-lettered at its first delivery
+    await publish(nc, event(2)); // at its last allowed delivery (maxDeliveries 2)
+    await publish(nc, "{not json"); // before any handler runs
+    await eventually("three dead letters", async () => (await deadLetters(nc)).length === 3);
+
+    assert.deepEqual(
+      await settledPastAckWait(nc, "test-short-ack"),
+      { ack_pending: 0, redelivered: 0, pending: 0, deliveries: 4 },
+      "a dead-lettered message is still pending or came back after ack_wait",
+    );
+    assert.deepEqual(Object.fromEntries(calls), { 1: 1, 2: 2 }, "handler calls per event");
+    const reasons = await deadLetterReasons(nc);
+    assert.match(reasons["1"], /Cannot apply: rule broken/);
+    assert.match(reasons["2"], /gave up after 2 deliveries: flaky/);
+    assert.match(reasons["3"], /not JSON/);
+  },
+);
+
+integration(
+  "batch mode: a dead-lettered message leaves ack-pending for good: not redelivered past ack_wait",
+  async () => {
+    await using env = await testEnv();
+    await env.provision(testCatalog);
+    await env.migrate();
+    const nc = await env.connect();
+    const consumer = startConsumer<Data>({
+      nc,
+      sql: env.sql(),
+      catalog: testCatalog,
+      stream: "TEST",
+      durable: "test-short-ack",
+      logger: silentLogger,
+      batch: {
+        size: 10,
+        maxWaitMs: 20,
+        // The permanent failure wins in a mixed batch, so each message's deliveries are the
+        // same however the batches fall: event 1 once, event 2 up to its limit.
+        handler: (events) =>
+          Promise.reject(
+            events.some((e) => e.data.fail)
+              ? new PermanentError("batch holds a bad one")
+              : new Error("flaky"),
+          ),
+      },
+    });
+    env.defer(() => consumer.stop());
+    await publish(nc, event(1, "rule broken"));
+    await publish(nc, event(2));
+    await publish(nc, "{not json");
+    await eventually("three dead letters", async () => (await deadLetters(nc)).length === 3);
+
+    assert.deepEqual(
+      await settledPastAckWait(nc, "test-short-ack"),
+      { ack_pending: 0, redelivered: 0, pending: 0, deliveries: 4 },
+      "a dead-lettered message is still pending or came back after ack_wait",
+    );
+    const reasons = await deadLetterReasons(nc);
+    assert.match(reasons["1"], /batch holds a bad one/);
+    assert.match(reasons["2"], /gave up after 2 deliveries: flaky/);
+    assert.match(reasons["3"], /not JSON/);
+  },
+);

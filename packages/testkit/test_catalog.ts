@@ -21,6 +21,15 @@ export const testCatalog = mergeCatalogs(
         ackWaitMs: 5_000,
         backoff: { baseMs: 200, maxMs: 5_000 },
       },
+      {
+        stream: "TEST",
+        durable: "test-short-ack",
+        // Short enough that a test can wait past ack_wait to see what the server redelivers.
+        description: "backbone tests that wait past ack_wait",
+        maxDeliveries: 2,
+        ackWaitMs: 1_000,
+        backoff: { baseMs: 50, maxMs: 200 },
+      },
     ],
     events: {
       "test.happened": { schema: z.object({ n: z.number().int(), fail: z.string().optional() }) },
