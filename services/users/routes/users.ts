@@ -1,15 +1,13 @@
 /** `/api/v1/users`: create, read, rename and page through users. */
 import { createRoute, z } from "@hono/zod-openapi";
 import { commandMeta, createRouter, jsonContent, problemContent } from "@flotilla/backbone";
+import { idParamSchema, resultSchema } from "@flotilla/contracts";
 import { findUser, listUsers } from "../adapters/user_repo.ts";
 import { createUser } from "../commands/create_user.ts";
 import { type RenameDeps, renameUser, userNotFound } from "../commands/rename_user.ts";
 import { createUserSchema, pageQuerySchema, updateUserSchema, userSchema } from "../domain/user.ts";
 
-const idParam = z.object({
-  id: z.coerce.number().int().positive().openapi({ param: { name: "id", in: "path" }, example: 1 }),
-});
-const userBody = z.object({ result: z.literal(true), user: userSchema });
+const userBody = resultSchema("user", userSchema);
 
 export function usersRoutes(deps: RenameDeps) {
   const { sql } = deps;
@@ -39,7 +37,7 @@ export function usersRoutes(deps: RenameDeps) {
       method: "get",
       path: "/{id}",
       summary: "One user",
-      request: { params: idParam },
+      request: { params: idParamSchema },
       responses: {
         200: { description: "The user", content: jsonContent(userBody) },
         404: { description: "No such user", content: problemContent },
@@ -59,7 +57,7 @@ export function usersRoutes(deps: RenameDeps) {
       path: "/{id}",
       summary: "Rename a user (publishes user.updated)",
       request: {
-        params: idParam,
+        params: idParamSchema,
         body: { content: jsonContent(updateUserSchema) },
       },
       responses: {
@@ -85,7 +83,7 @@ export function usersRoutes(deps: RenameDeps) {
       responses: {
         200: {
           description: "A page of users",
-          content: jsonContent(z.object({ result: z.literal(true), users: z.array(userSchema) })),
+          content: jsonContent(resultSchema("users", z.array(userSchema))),
         },
       },
     }),
