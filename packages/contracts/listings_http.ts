@@ -6,7 +6,7 @@
  * and `page_size` (1 to 100, 10 by default).
  */
 import { z } from "@hono/zod-openapi";
-import { NotFoundError } from "@flotilla/backbone";
+import { jsonContent, NotFoundError } from "@flotilla/backbone";
 
 export const idParamSchema = z.object({
   id: z.coerce.number().int().positive().openapi({ param: { name: "id", in: "path" }, example: 1 }),
@@ -21,6 +21,15 @@ export const pageQueryShape = {
 /** `{ result: true, <name>: <schema> }`. */
 export function resultSchema<K extends string, S extends z.ZodType>(name: K, schema: S) {
   return z.object({ result: z.literal(true) }).extend({ [name]: schema } as Record<K, S>);
+}
+
+/** An OpenAPI response entry whose body is `{ result: true, <name>: <schema> }`. */
+export function resultResponse<K extends string, S extends z.ZodType>(
+  description: string,
+  name: K,
+  schema: S,
+) {
+  return { description, content: jsonContent(resultSchema(name, schema)) };
 }
 
 /** A 404 whose problem document also says `result: false, error: <message>`. */

@@ -31,7 +31,13 @@ export {
   VIEW_LISTINGS_CONSUMER,
   VIEW_USERS_CONSUMER,
 } from "./listings.ts";
-export { idParamSchema, pageQueryShape, resultNotFound, resultSchema } from "./listings_http.ts";
+export {
+  idParamSchema,
+  pageQueryShape,
+  resultNotFound,
+  resultResponse,
+  resultSchema,
+} from "./listings_http.ts";
 export {
   MAILER_CLAIMS_BUCKET,
   MAILER_SEND_REQUESTED,

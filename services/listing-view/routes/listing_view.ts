@@ -1,7 +1,7 @@
 /** `/api/v1/listing-view`: the denormalised listings with their user, newest first. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { createRouter, jsonContent, problemResponseSpec, type Sql } from "@flotilla/backbone";
-import { idParamSchema, resultNotFound, resultSchema } from "@flotilla/contracts";
+import { createRouter, problemResponseSpec, type Sql } from "@flotilla/backbone";
+import { idParamSchema, resultNotFound, resultResponse } from "@flotilla/contracts";
 import { viewItemSchema, viewQuerySchema } from "../domain/view.ts";
 import { findListing, queryListings } from "../adapters/view_repo.ts";
 
@@ -15,10 +15,7 @@ export function listingViewRoutes(sql: Sql) {
       summary: "Listings with their user embedded, newest first, filtered",
       request: { query: viewQuerySchema },
       responses: {
-        200: {
-          description: "A page of listings",
-          content: jsonContent(resultSchema("listings", z.array(viewItemSchema))),
-        },
+        200: resultResponse("A page of listings", "listings", z.array(viewItemSchema)),
         400: problemResponseSpec("Invalid query"),
       },
     }),
@@ -35,10 +32,7 @@ export function listingViewRoutes(sql: Sql) {
       summary: "One listing with its user (404 while its user has not arrived)",
       request: { params: idParamSchema },
       responses: {
-        200: {
-          description: "The listing",
-          content: jsonContent(resultSchema("listing", viewItemSchema)),
-        },
+        200: resultResponse("The listing", "listing", viewItemSchema),
         404: problemResponseSpec("Not in the view (yet)"),
       },
     }),

@@ -1,7 +1,7 @@
 /** `/api/v1/listings`: create, read, change and page through listings. */
 import { createRoute, z } from "@hono/zod-openapi";
 import { commandMeta, createRouter, jsonContent, problemResponseSpec } from "@flotilla/backbone";
-import { idParamSchema, resultSchema } from "@flotilla/contracts";
+import { idParamSchema, resultResponse } from "@flotilla/contracts";
 import { findListing, listListings } from "../adapters/listing_repo.ts";
 import { createListing } from "../commands/create_listing.ts";
 import type { ChangeDeps } from "../commands/listing_change.ts";
@@ -14,8 +14,6 @@ import {
   updateListingSchema,
 } from "../domain/listing.ts";
 
-const listingBody = resultSchema("listing", listingSchema);
-
 export function listingsRoutes(deps: ChangeDeps) {
   const router = createRouter();
 
@@ -26,7 +24,7 @@ export function listingsRoutes(deps: ChangeDeps) {
       summary: "Create a listing (publishes listing.created); Idempotency-Key supported",
       request: { body: { content: jsonContent(createListingSchema) } },
       responses: {
-        201: { description: "Created", content: jsonContent(listingBody) },
+        201: resultResponse("Created", "listing", listingSchema),
         400: problemResponseSpec("Invalid request"),
       },
     }),
@@ -45,7 +43,7 @@ export function listingsRoutes(deps: ChangeDeps) {
       summary: "One listing, with its photos' metadata",
       request: { params: idParamSchema },
       responses: {
-        200: { description: "The listing", content: jsonContent(listingBody) },
+        200: resultResponse("The listing", "listing", listingSchema),
         404: problemResponseSpec("No such listing"),
       },
     }),
@@ -64,7 +62,7 @@ export function listingsRoutes(deps: ChangeDeps) {
       summary: "Change a listing's type or price (publishes listing.updated)",
       request: { params: idParamSchema, body: { content: jsonContent(updateListingSchema) } },
       responses: {
-        200: { description: "The listing", content: jsonContent(listingBody) },
+        200: resultResponse("The listing", "listing", listingSchema),
         400: problemResponseSpec("Invalid request"),
         404: problemResponseSpec("No such listing"),
       },
@@ -83,10 +81,7 @@ export function listingsRoutes(deps: ChangeDeps) {
       summary: "Listings, newest first, optionally of one user",
       request: { query: listQuerySchema },
       responses: {
-        200: {
-          description: "A page of listings",
-          content: jsonContent(resultSchema("listings", z.array(listingSchema))),
-        },
+        200: resultResponse("A page of listings", "listings", z.array(listingSchema)),
       },
     }),
     async (c) => {
