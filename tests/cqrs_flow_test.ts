@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { eventually, integration, spawnService, testEnv } from "@flotilla/testkit";
-import type { ViewItem } from "../services/listing-view/domain/view.ts";
+import type { ViewItem } from "@flotilla/listing-view/testing";
 
 integration(
   "write sides to read side: out-of-order user, rename, photo, a crashed view, the rebuild task",

@@ -8,15 +8,9 @@ import {
   USER_CREATED,
   USER_UPDATED,
 } from "@flotilla/contracts";
-import { rebuildView } from "../services/listing-view/rebuild.ts";
+import { rebuildView } from "@flotilla/listing-view/rebuild";
 import { eventually, integration, testEnv } from "@flotilla/testkit";
-import {
-  drained,
-  listing,
-  publish,
-  startView,
-  user,
-} from "../services/listing-view/test_support.ts";
+import { drained, listing, publish, startView, user } from "@flotilla/listing-view/testing";
 
 async function snapshot(sql: Sql) {
   const users =

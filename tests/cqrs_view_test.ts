@@ -10,14 +10,7 @@ import {
   USER_UPDATED,
   VIEW_LISTINGS_CONSUMER,
 } from "@flotilla/contracts";
-import {
-  drained,
-  listing,
-  publish,
-  startView,
-  T0,
-  user,
-} from "../services/listing-view/test_support.ts";
+import { drained, listing, publish, startView, T0, user } from "@flotilla/listing-view/testing";
 import { eventually, integration, testEnv } from "@flotilla/testkit";
 
 integration(

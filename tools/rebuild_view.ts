@@ -5,7 +5,7 @@
  */
 import { connectNats, connectPostgres, createLogger, env, loadConfig } from "@flotilla/backbone";
 import { fleetCatalog } from "@flotilla/contracts";
-import { rebuildView } from "../services/listing-view/rebuild.ts";
+import { rebuildView } from "@flotilla/listing-view/rebuild";
 
 const config = loadConfig({
   NATS_URL: env.natsUrl(),

@@ -55,6 +55,20 @@ export const listingSnapshotSchema = z.object({
 });
 export type ListingSnapshot = z.infer<typeof listingSnapshotSchema>;
 
+/** listing-view's durable consumer of one stream; both deliver alike. */
+function viewConsumer(stream: string, durable: string, filterSubject: string, what: string) {
+  return {
+    stream,
+    durable,
+    description: `listing-view: ${what}`,
+    filterSubject,
+    ackWaitMs: 30_000,
+    maxDeliveries: 10,
+    maxAckPending: 2_000,
+    backoff: { baseMs: 250, maxMs: 30_000 },
+  };
+}
+
 export const listingsCatalog = defineCatalog({
   streams: [
     {
@@ -69,26 +83,13 @@ export const listingsCatalog = defineCatalog({
     },
   ],
   consumers: [
-    {
-      stream: USERS_STREAM,
-      durable: VIEW_USERS_CONSUMER,
-      description: "listing-view: embeds users into their listings",
-      filterSubject: "user.>",
-      ackWaitMs: 30_000,
-      maxDeliveries: 10,
-      maxAckPending: 2_000,
-      backoff: { baseMs: 250, maxMs: 30_000 },
-    },
-    {
-      stream: LISTINGS_STREAM,
-      durable: VIEW_LISTINGS_CONSUMER,
-      description: "listing-view: projects listings (kept pending until their user arrives)",
-      filterSubject: "listing.>",
-      ackWaitMs: 30_000,
-      maxDeliveries: 10,
-      maxAckPending: 2_000,
-      backoff: { baseMs: 250, maxMs: 30_000 },
-    },
+    viewConsumer(USERS_STREAM, VIEW_USERS_CONSUMER, "user.>", "embeds users into their listings"),
+    viewConsumer(
+      LISTINGS_STREAM,
+      VIEW_LISTINGS_CONSUMER,
+      "listing.>",
+      "projects listings (kept pending until their user arrives)",
+    ),
   ],
   objects: [{
     bucket: PHOTOS_BUCKET,

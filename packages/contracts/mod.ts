@@ -32,6 +32,13 @@ export {
   VIEW_USERS_CONSUMER,
 } from "./listings.ts";
 export {
+  idParamSchema,
+  pageQueryShape,
+  resultNotFound,
+  resultResponse,
+  resultSchema,
+} from "./listings_http.ts";
+export {
   MAILER_CLAIMS_BUCKET,
   MAILER_SEND_REQUESTED,
   MAILER_SENDER,

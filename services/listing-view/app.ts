@@ -18,14 +18,11 @@ export interface ListingViewDeps {
 
 export function createApp(deps: ListingViewDeps) {
   const app = createHttpApp({
-    service: deps.service,
-    logger: deps.logger,
-    metrics: deps.metrics,
-    readiness: deps.readiness,
+    ...deps,
     title: "Flotilla listing-view",
     description:
       "The read side: listings with their user embedded, projected from user.* and listing.*; rebuildable with `deno task rebuild-view`",
   });
-  app.route("/api/v1/listing-view", listingViewRoutes({ sql: deps.sql }));
+  app.route("/api/v1/listing-view", listingViewRoutes(deps.sql));
   return app;
 }

@@ -2,8 +2,8 @@
  * Applies user and listing snapshots to the read model. Every apply is idempotent and ignores
  * stale versions, so redeliveries and reordering across consumers change nothing. The live
  * consumers order work per user with an advisory lock (exclusive for the user, shared for its
- * listings): a listing and its user arriving at once cannot both miss each other, and a listing whose user has not arrived stays pending
- * ("user" null) until `applyUser` completes it. Tables are parameters so the rebuild can fill
+ * listings): a listing and its user arriving at once cannot both miss each other, and a listing
+ * whose user has not arrived stays pending ("user" null) until `applyUser` completes it. Tables are parameters so the rebuild can fill
  * fresh ones. Lock order is always users table, then listings table (the rebuild swap too).
  */
 import type { Queryable } from "@flotilla/backbone";
@@ -13,6 +13,9 @@ export interface ViewTables {
   users: string;
   listings: string;
 }
+
+/** The user as embedded in each of their listings. */
+type EmbeddedUser = Pick<UserSnapshot, "id" | "name" | "created_at" | "updated_at">;
 
 export const LIVE_TABLES: ViewTables = { users: "view_users", listings: "listing_view" };
 
@@ -58,7 +61,7 @@ export function createProjection(
         where ${users}.version < excluded.version
         returning id`;
       if (applied.length === 0) return "stale";
-      const embedded = {
+      const embedded: EmbeddedUser = {
         id: user.id,
         name: user.name,
         created_at: user.created_at,
@@ -86,7 +89,7 @@ export function createProjection(
       }
       // Read the users first, in their own statement: keeps the users-then-listings lock order.
       const users = new Map(
-        (await tx<{ id: number; doc: Record<string, unknown> }[]>`
+        (await tx<{ id: number; doc: EmbeddedUser }[]>`
           select id, jsonb_build_object(
             'id', id, 'name', name, 'created_at', created_at, 'updated_at', updated_at) as doc
           from ${tx(tables.users)} where id = any(${userIds}::int[])`).map((r) => [r.id, r.doc]),
@@ -97,7 +100,7 @@ export function createProjection(
         insert into ${target}
           (id, user_id, listing_type, price, photos, created_at, updated_at, version, "user")
         select id, user_id, listing_type, price, photos, created_at, updated_at, version, "user"
-        from jsonb_to_recordset(${tx.json(rows as unknown as Parameters<typeof tx.json>[0])})
+        from jsonb_to_recordset(${tx.json(rows)})
           as r(id int, user_id int, listing_type text, price bigint, photos jsonb,
             created_at bigint, updated_at bigint, version int, "user" jsonb)
         on conflict (id) do update set

@@ -1,9 +1,9 @@
 /** The read model's query and item shapes. Pure: no I/O. */
 import { z } from "@hono/zod-openapi";
+import { pageQueryShape } from "@flotilla/contracts";
 
 export const viewQuerySchema = z.object({
-  page_num: z.coerce.number().int().min(1).default(1).openapi({ example: 1 }),
-  page_size: z.coerce.number().int().min(1).max(100).default(10).openapi({ example: 10 }),
+  ...pageQueryShape,
   user_id: z.coerce.number().int().positive().optional(),
   listing_type: z.enum(["rent", "sale"]).optional(),
   min_price: z.coerce.number().int().nonnegative().optional(),

@@ -1,17 +1,11 @@
 /** `/api/v1/listing-view`: the denormalised listings with their user, newest first. */
 import { createRoute, z } from "@hono/zod-openapi";
-import {
-  createRouter,
-  jsonContent,
-  NotFoundError,
-  problemContent,
-  type Sql,
-} from "@flotilla/backbone";
+import { createRouter, problemResponseSpec, type Sql } from "@flotilla/backbone";
+import { idParamSchema, resultNotFound, resultResponse } from "@flotilla/contracts";
 import { viewItemSchema, viewQuerySchema } from "../domain/view.ts";
 import { findListing, queryListings } from "../adapters/view_repo.ts";
 
-export function listingViewRoutes(deps: { sql: Sql }) {
-  const { sql } = deps;
+export function listingViewRoutes(sql: Sql) {
   const router = createRouter();
 
   router.openapi(
@@ -21,13 +15,8 @@ export function listingViewRoutes(deps: { sql: Sql }) {
       summary: "Listings with their user embedded, newest first, filtered",
       request: { query: viewQuerySchema },
       responses: {
-        200: {
-          description: "A page of listings",
-          content: jsonContent(
-            z.object({ result: z.literal(true), listings: z.array(viewItemSchema) }),
-          ),
-        },
-        400: { description: "Invalid query", content: problemContent },
+        200: resultResponse("A page of listings", "listings", z.array(viewItemSchema)),
+        400: problemResponseSpec("Invalid query"),
       },
     }),
     async (c) => {
@@ -41,26 +30,16 @@ export function listingViewRoutes(deps: { sql: Sql }) {
       method: "get",
       path: "/{id}",
       summary: "One listing with its user (404 while its user has not arrived)",
-      request: {
-        params: z.object({
-          id: z.coerce.number().int().positive().openapi({ param: { name: "id", in: "path" } }),
-        }),
-      },
+      request: { params: idParamSchema },
       responses: {
-        200: {
-          description: "The listing",
-          content: jsonContent(z.object({ result: z.literal(true), listing: viewItemSchema })),
-        },
-        404: { description: "Not in the view (yet)", content: problemContent },
+        200: resultResponse("The listing", "listing", viewItemSchema),
+        404: problemResponseSpec("Not in the view (yet)"),
       },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
       const listing = await findListing(sql, id);
-      if (!listing) {
-        const message = `Listing ${id} not found`;
-        throw new NotFoundError(message, { extensions: { result: false, error: message } });
-      }
+      if (!listing) throw resultNotFound(`Listing ${id} not found`);
       return c.json({ result: true as const, listing }, 200);
     },
   );

@@ -55,7 +55,7 @@ export async function saveListing(tx: Queryable, listing: Listing): Promise<void
     update listings set
       listing_type = ${listing.listing_type},
       price = ${listing.price},
-      photos = ${tx.json(listing.photos as unknown as Parameters<typeof tx.json>[0])},
+      photos = ${tx.json(listing.photos)},
       version = ${listing.version},
       updated_at = timestamptz 'epoch' + ${listing.updated_at} * interval '1 microsecond'
     where id = ${listing.id}`;

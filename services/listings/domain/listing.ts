@@ -1,6 +1,18 @@
 /** Listings: request schemas and the rules of a change. Pure: no I/O. */
 import { z } from "@hono/zod-openapi";
-import { type ListingSnapshot, listingTypeSchema, type Photo } from "@flotilla/contracts";
+import {
+  NotFoundError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from "@flotilla/backbone";
+import {
+  type ListingSnapshot,
+  listingTypeSchema,
+  pageQueryShape,
+  type Photo,
+  resultNotFound,
+} from "@flotilla/contracts";
 
 export type Listing = ListingSnapshot;
 export type { Photo };
@@ -13,6 +25,7 @@ export const createListingSchema = z.object({
   listing_type: listingTypeSchema,
   price,
 }).openapi("CreateListing");
+export type NewListing = z.infer<typeof createListingSchema>;
 
 export const updateListingSchema = z.object({
   listing_type: listingTypeSchema.optional(),
@@ -42,10 +55,14 @@ export const listingSchema = z.object({
 }).openapi("Listing");
 
 export const listQuerySchema = z.object({
-  page_num: z.coerce.number().int().min(1).default(1).openapi({ example: 1 }),
-  page_size: z.coerce.number().int().min(1).max(100).default(10).openapi({ example: 10 }),
+  ...pageQueryShape,
   user_id: z.coerce.number().int().positive().optional(),
 });
+
+export const listingNotFound = (id: number): NotFoundError =>
+  resultNotFound(`Listing ${id} not found`);
+export const photoNotFound = (id: number, name: string): NotFoundError =>
+  resultNotFound(`Listing ${id} has no photo "${name}"`);
 
 function bump(listing: Listing, now: number, change: Partial<Listing>): Listing {
   return {
@@ -102,3 +119,23 @@ export const photoObjectName = (listingId: number, name: string) => `listing/${l
 export function mediaType(header: string | undefined | null): string {
   return (header ?? "").split(";")[0].trim().toLowerCase();
 }
+
+/** Refuses what is not an image type we take (415), or says it is too large (413), up front. */
+export function checkPhotoUpload(contentType: string, declaredBytes: number, maxBytes: number) {
+  const types: readonly string[] = PHOTO_TYPES;
+  if (!types.includes(contentType)) {
+    throw new UnsupportedMediaTypeError(
+      `Cannot store photo: content type must be one of ${types.join(", ")}, got "${
+        contentType || "none"
+      }"`,
+    );
+  }
+  if (declaredBytes > maxBytes) {
+    throw new PayloadTooLargeError(
+      `Cannot store photo: ${declaredBytes} bytes exceeds the limit of ${maxBytes} bytes`,
+    );
+  }
+}
+
+export const emptyPhoto = () =>
+  ValidationError.of("Cannot store photo", [{ path: "body", message: "is empty" }]);

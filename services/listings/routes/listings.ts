@@ -1,85 +1,20 @@
 /** `/api/v1/listings`: create, read, change and page through listings. */
 import { createRoute, z } from "@hono/zod-openapi";
-import type { Context } from "hono";
+import { commandMeta, createRouter, jsonContent, problemResponseSpec } from "@flotilla/backbone";
+import { idParamSchema, resultResponse } from "@flotilla/contracts";
+import { findListing, listListings } from "../adapters/listing_repo.ts";
+import { createListing } from "../commands/create_listing.ts";
+import type { ChangeDeps } from "../commands/listing_change.ts";
+import { updateListing } from "../commands/update_listing.ts";
 import {
-  type AppEnv,
-  auditEvent,
-  type Catalog,
-  createEvent,
-  createRouter,
-  enqueue,
-  jsonContent,
-  NotFoundError,
-  problemContent,
-  requestActor,
-  type Sql,
-} from "@flotilla/backbone";
-import { LISTING_CREATED, LISTING_UPDATED } from "@flotilla/contracts";
-import {
-  applyPatch,
   createListingSchema,
-  type Listing,
+  listingNotFound,
   listingSchema,
   listQuerySchema,
   updateListingSchema,
 } from "../domain/listing.ts";
-import { findListing, insertListing, listListings, saveListing } from "../adapters/listing_repo.ts";
 
-export interface ListingsRouteDeps {
-  service: string;
-  sql: Sql;
-  catalog: Catalog;
-  /** Microseconds since the epoch. */
-  now: () => number;
-}
-
-export const idParam = z.object({
-  id: z.coerce.number().int().positive().openapi({ param: { name: "id", in: "path" }, example: 1 }),
-});
-export const listingBody = z.object({ result: z.literal(true), listing: listingSchema });
-
-export function listingNotFound(id: number): NotFoundError {
-  const message = `Listing ${id} not found`;
-  return new NotFoundError(message, { extensions: { result: false, error: message } });
-}
-
-export const causeOf = (c: Context<AppEnv>) => ({ correlationId: c.get("correlationId") });
-
-/** The events of one change to a listing: the snapshot and its audit record. */
-export function listingEvents(
-  c: Context<AppEnv>,
-  service: string,
-  change: {
-    type: string;
-    action: string;
-    before?: Listing;
-    after: Listing;
-    metadata?: Record<string, unknown>;
-  },
-) {
-  return [
-    createEvent<Listing>({
-      type: change.type,
-      source: service,
-      subject: change.after.id,
-      data: change.after,
-      cause: causeOf(c),
-    }),
-    auditEvent({
-      source: service,
-      actor: requestActor(c),
-      action: change.action,
-      target: { type: "listing", id: change.after.id },
-      before: change.before ?? null,
-      after: change.after,
-      metadata: change.metadata,
-      cause: causeOf(c),
-    }),
-  ];
-}
-
-export function listingsRoutes(deps: ListingsRouteDeps) {
-  const { service, sql, catalog } = deps;
+export function listingsRoutes(deps: ChangeDeps) {
   const router = createRouter();
 
   router.openapi(
@@ -89,25 +24,12 @@ export function listingsRoutes(deps: ListingsRouteDeps) {
       summary: "Create a listing (publishes listing.created); Idempotency-Key supported",
       request: { body: { content: jsonContent(createListingSchema) } },
       responses: {
-        201: { description: "Created", content: jsonContent(listingBody) },
-        400: { description: "Invalid request", content: problemContent },
+        201: resultResponse("Created", "listing", listingSchema),
+        400: problemResponseSpec("Invalid request"),
       },
     }),
     async (c) => {
-      const input = c.req.valid("json");
-      const listing = await sql.begin(async (tx) => {
-        const listing = await insertListing(tx, input);
-        await enqueue(
-          tx,
-          catalog,
-          listingEvents(c, service, {
-            type: LISTING_CREATED,
-            action: "listing.created",
-            after: listing,
-          }),
-        );
-        return listing;
-      });
+      const listing = await createListing(deps, c.req.valid("json"), commandMeta(c));
       return c.json({ result: true as const, listing }, 201, {
         location: `/api/v1/listings/${listing.id}`,
       });
@@ -119,18 +41,15 @@ export function listingsRoutes(deps: ListingsRouteDeps) {
       method: "get",
       path: "/{id}",
       summary: "One listing, with its photos' metadata",
-      request: { params: idParam },
+      request: { params: idParamSchema },
       responses: {
-        200: {
-          description: "The listing",
-          content: jsonContent(listingBody),
-        },
-        404: { description: "No such listing", content: problemContent },
+        200: resultResponse("The listing", "listing", listingSchema),
+        404: problemResponseSpec("No such listing"),
       },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const listing = await findListing(sql, id);
+      const listing = await findListing(deps.sql, id);
       if (!listing) throw listingNotFound(id);
       return c.json({ result: true as const, listing }, 200);
     },
@@ -141,40 +60,16 @@ export function listingsRoutes(deps: ListingsRouteDeps) {
       method: "patch",
       path: "/{id}",
       summary: "Change a listing's type or price (publishes listing.updated)",
-      request: {
-        params: idParam,
-        body: { content: jsonContent(updateListingSchema) },
-      },
+      request: { params: idParamSchema, body: { content: jsonContent(updateListingSchema) } },
       responses: {
-        200: {
-          description: "The listing",
-          content: jsonContent(listingBody),
-        },
-        400: { description: "Invalid request", content: problemContent },
-        404: { description: "No such listing", content: problemContent },
+        200: resultResponse("The listing", "listing", listingSchema),
+        400: problemResponseSpec("Invalid request"),
+        404: problemResponseSpec("No such listing"),
       },
     }),
     async (c) => {
-      const { id } = c.req.valid("param");
-      const patch = c.req.valid("json");
-      const listing = await sql.begin(async (tx) => {
-        const before = await findListing(tx, id, { forUpdate: true });
-        if (!before) throw listingNotFound(id);
-        const after = applyPatch(before, patch, deps.now());
-        if (!after) return before;
-        await saveListing(tx, after);
-        await enqueue(
-          tx,
-          catalog,
-          listingEvents(c, service, {
-            type: LISTING_UPDATED,
-            action: "listing.updated",
-            before,
-            after,
-          }),
-        );
-        return after;
-      });
+      const input = { id: c.req.valid("param").id, patch: c.req.valid("json") };
+      const listing = await updateListing(deps, input, commandMeta(c));
       return c.json({ result: true as const, listing }, 200);
     },
   );
@@ -186,16 +81,11 @@ export function listingsRoutes(deps: ListingsRouteDeps) {
       summary: "Listings, newest first, optionally of one user",
       request: { query: listQuerySchema },
       responses: {
-        200: {
-          description: "A page of listings",
-          content: jsonContent(
-            z.object({ result: z.literal(true), listings: z.array(listingSchema) }),
-          ),
-        },
+        200: resultResponse("A page of listings", "listings", z.array(listingSchema)),
       },
     }),
     async (c) => {
-      const listings = await listListings(sql, c.req.valid("query"));
+      const listings = await listListings(deps.sql, c.req.valid("query"));
       return c.json({ result: true as const, listings }, 200);
     },
   );

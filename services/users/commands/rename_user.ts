@@ -1,6 +1,11 @@
 /** Renaming a user: a new version, `user.updated` and its audit record; the same name changes nothing. */
-import { type CommandDeps, type CommandMeta, NotFoundError, transact } from "@flotilla/backbone";
-import { USER_UPDATED } from "@flotilla/contracts";
+import {
+  type CommandDeps,
+  type CommandMeta,
+  type NotFoundError,
+  transact,
+} from "@flotilla/backbone";
+import { resultNotFound, USER_UPDATED } from "@flotilla/contracts";
 import { findUser, saveUser } from "../adapters/user_repo.ts";
 import { rename, type User } from "../domain/user.ts";
 
@@ -10,8 +15,7 @@ export interface RenameDeps extends CommandDeps {
 }
 
 export function userNotFound(id: number): NotFoundError {
-  const message = `User ${id} not found`;
-  return new NotFoundError(message, { extensions: { result: false, error: message } });
+  return resultNotFound(`User ${id} not found`);
 }
 
 export function renameUser(

@@ -1,6 +1,6 @@
 /** Users: request schemas and the rules of a change. Pure: no I/O. */
 import { z } from "@hono/zod-openapi";
-import type { UserSnapshot } from "@flotilla/contracts";
+import { pageQueryShape, type UserSnapshot } from "@flotilla/contracts";
 
 export type User = UserSnapshot;
 
@@ -19,10 +19,7 @@ export const userSchema = z.object({
   version: z.number().int(),
 }).openapi("User");
 
-export const pageQuerySchema = z.object({
-  page_num: z.coerce.number().int().min(1).default(1).openapi({ example: 1 }),
-  page_size: z.coerce.number().int().min(1).max(100).default(10).openapi({ example: 10 }),
-});
+export const pageQuerySchema = z.object(pageQueryShape);
 
 /** What a rename changes; `undefined` when the name is already the same (nothing to emit). */
 export function rename(user: User, name: string, nowMicros: number): User | undefined {

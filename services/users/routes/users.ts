@@ -1,15 +1,11 @@
 /** `/api/v1/users`: create, read, rename and page through users. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { commandMeta, createRouter, jsonContent, problemContent } from "@flotilla/backbone";
+import { commandMeta, createRouter, jsonContent, problemResponseSpec } from "@flotilla/backbone";
+import { idParamSchema, resultResponse } from "@flotilla/contracts";
 import { findUser, listUsers } from "../adapters/user_repo.ts";
 import { createUser } from "../commands/create_user.ts";
 import { type RenameDeps, renameUser, userNotFound } from "../commands/rename_user.ts";
 import { createUserSchema, pageQuerySchema, updateUserSchema, userSchema } from "../domain/user.ts";
-
-const idParam = z.object({
-  id: z.coerce.number().int().positive().openapi({ param: { name: "id", in: "path" }, example: 1 }),
-});
-const userBody = z.object({ result: z.literal(true), user: userSchema });
 
 export function usersRoutes(deps: RenameDeps) {
   const { sql } = deps;
@@ -22,8 +18,8 @@ export function usersRoutes(deps: RenameDeps) {
       summary: "Create a user (publishes user.created); Idempotency-Key supported",
       request: { body: { content: jsonContent(createUserSchema) } },
       responses: {
-        201: { description: "Created", content: jsonContent(userBody) },
-        400: { description: "Invalid request", content: problemContent },
+        201: resultResponse("Created", "user", userSchema),
+        400: problemResponseSpec("Invalid request"),
       },
     }),
     async (c) => {
@@ -39,10 +35,10 @@ export function usersRoutes(deps: RenameDeps) {
       method: "get",
       path: "/{id}",
       summary: "One user",
-      request: { params: idParam },
+      request: { params: idParamSchema },
       responses: {
-        200: { description: "The user", content: jsonContent(userBody) },
-        404: { description: "No such user", content: problemContent },
+        200: resultResponse("The user", "user", userSchema),
+        404: problemResponseSpec("No such user"),
       },
     }),
     async (c) => {
@@ -58,14 +54,11 @@ export function usersRoutes(deps: RenameDeps) {
       method: "patch",
       path: "/{id}",
       summary: "Rename a user (publishes user.updated)",
-      request: {
-        params: idParam,
-        body: { content: jsonContent(updateUserSchema) },
-      },
+      request: { params: idParamSchema, body: { content: jsonContent(updateUserSchema) } },
       responses: {
-        200: { description: "The user", content: jsonContent(userBody) },
-        400: { description: "Invalid request", content: problemContent },
-        404: { description: "No such user", content: problemContent },
+        200: resultResponse("The user", "user", userSchema),
+        400: problemResponseSpec("Invalid request"),
+        404: problemResponseSpec("No such user"),
       },
     }),
     async (c) => {
@@ -83,10 +76,7 @@ export function usersRoutes(deps: RenameDeps) {
       summary: "Users, newest first",
       request: { query: pageQuerySchema },
       responses: {
-        200: {
-          description: "A page of users",
-          content: jsonContent(z.object({ result: z.literal(true), users: z.array(userSchema) })),
-        },
+        200: resultResponse("A page of users", "users", z.array(userSchema)),
       },
     }),
     async (c) => {

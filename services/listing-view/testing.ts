@@ -1,8 +1,11 @@
-/** Test support for the read side: events straight to the streams, the view app in-process. */
+/**
+ * Test support for the read side: events straight to the streams, the view app and its
+ * consumers in-process on the test's connections.
+ */
 import assert from "node:assert/strict";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport";
-import { createEvent, createMetrics, silentLogger } from "@flotilla/backbone";
+import { createEvent, createMetrics, silentLogger, startConsumer } from "@flotilla/backbone";
 import {
   fleetCatalog,
   LISTINGS_STREAM,
@@ -14,8 +17,10 @@ import {
 } from "@flotilla/contracts";
 import type { testEnv } from "@flotilla/testkit";
 import { createApp } from "./app.ts";
-import { startViewConsumers } from "./handlers/events.ts";
+import { viewConsumers } from "./consumers.ts";
 import type { ViewItem } from "./domain/view.ts";
+
+export type { ViewItem };
 
 export const T0 = 1_700_000_000_000_000;
 
@@ -81,7 +86,10 @@ export async function startView(env: Awaited<ReturnType<typeof testEnv>>) {
     metrics: createMetrics("listing-view", { process: false }),
     sql,
   });
-  const consumers = startViewConsumers({ nc, catalog: fleetCatalog, sql, logger: silentLogger });
+  // What the launcher does with the declarations, on the test's connections and a silent logger.
+  const consumers = viewConsumers().map((declared) =>
+    startConsumer({ ...declared, nc, catalog: fleetCatalog, sql, logger: silentLogger })
+  );
   env.defer(async () => {
     await Promise.all(consumers.map((c) => c.stop()));
   });
