@@ -65,12 +65,13 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresS
     await Deno.chown(logFile, ids.uid, ids.gid);
   }
   if (!(await exists(`${dataDir}/PG_VERSION`))) {
-    const out = await new Deno.Command(`${bin}/initdb`, {
+    const initdb = await command(`${bin}/initdb`, {
       args: ["-D", dataDir, "-U", PG_USER, "--auth=trust", "-E", "UTF8", "--no-locale"],
       ...ids,
       stdout: "piped",
       stderr: "piped",
-    }).output();
+    }, options.ownProcessGroup);
+    const out = await initdb.output();
     if (!out.success) {
       throw new Error(`initdb failed: ${new TextDecoder().decode(out.stderr)}`);
     }
