@@ -1,13 +1,21 @@
 import assert from "node:assert/strict";
 import { integration } from "@flotilla/testkit";
+import { services } from "../tools/services.ts";
+
+const root = new URL("..", import.meta.url).pathname;
+const exists = (path: string) => Deno.stat(path).then(() => true, () => false);
+const closed = (port: number) =>
+  Deno.connect({ hostname: "127.0.0.1", port }).then((c) => (c.close(), false), () => true);
 
 integration(
-  "deno task dev starts infrastructure and every service, prints where, and stops cleanly on Ctrl-C",
+  "deno task dev starts infrastructure and every service, prints where, and on Ctrl-C every service finishes its shutdown",
   async () => {
     const dataDir = await Deno.makeTempDir({ prefix: "flotilla-dev-" });
     await Deno.chmod(dataDir, 0o755);
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", new URL("../tools/dev.ts", import.meta.url).pathname],
+    // In a process group of its own, like a job a terminal starts: Ctrl-C signals the group.
+    const child = new Deno.Command("setsid", {
+      args: [Deno.execPath(), "task", "dev"],
+      cwd: root,
       env: {
         FLOTILLA_DATA_DIR: dataDir,
         FLOTILLA_PORT_OFFSET: "1000",
@@ -17,6 +25,8 @@ integration(
       stdout: "piped",
       stderr: "piped",
     }).spawn();
+    // setsid execs in place (the child is not a group leader), so its pid names the group.
+    const ctrlC = () => Deno.kill(-child.pid, "SIGINT");
     let out = "";
     const decoder = new TextDecoder();
     const reading = (async () => {
@@ -47,18 +57,32 @@ integration(
         assert.ok(ok, `${url}/healthz answers`);
       }
     } finally {
-      child.kill("SIGINT");
+      ctrlC();
     }
     const status = await child.status;
     await reading;
     assert.equal(status.code, 0, out.slice(-2_000));
     assert.match(out, /\[dev\] stopped\./);
-    const nats = /nats:\/\/127\.0\.0\.1:(\d+)/.exec(out)![1];
-    const closed = await Deno.connect({ hostname: "127.0.0.1", port: Number(nats) }).then(
-      (c) => (c.close(), false),
-      () => true,
+    assert.doesNotMatch(out, /second signal/, "no service was signalled twice");
+    const shutdown = out.slice(out.indexOf("[dev] SIGINT: stopping services"));
+    assert.doesNotMatch(
+      shutdown,
+      /NATS disconnected|shutdown step/,
+      "the infrastructure outlived the services' shutdown",
     );
-    assert.ok(closed, "nats-server was stopped");
+    const started = [];
+    for (const s of services) {
+      if (s.main.startsWith("services/") && await exists(`${root}${s.main}`)) started.push(s.name);
+    }
+    assert.ok(started.length > 0, "services under services/ were started");
+    for (const name of started) {
+      const stopped = new RegExp(`^${name} *\\| .*"msg":"stopped"`, "m");
+      assert.match(out, stopped, `${name} finished its shutdown:\n${out.slice(-3_000)}`);
+    }
+    const nats = /nats:\/\/127\.0\.0\.1:(\d+)/.exec(out)![1];
+    assert.ok(await closed(Number(nats)), "nats-server was stopped");
+    const pg = /PostgreSQL on postgres:\/\/[^@]+@127\.0\.0\.1:(\d+)/.exec(out)![1];
+    assert.ok(await closed(Number(pg)), "PostgreSQL was stopped");
     await Deno.remove(dataDir, { recursive: true }).catch(() => {});
   },
 );

@@ -3,11 +3,22 @@
  * and PostgreSQL with data under .data/ (or uses NATS_URL / DATABASE_URL when set), creates one
  * database per service, provisions the catalog, starts every service, prints what runs where,
  * and stops it all cleanly on Ctrl-C.
+ *
+ * Every child runs in a process group of its own: a terminal's Ctrl-C signals only this
+ * orchestrator's group, and the orchestrator sends each service one SIGTERM, then stops the
+ * infrastructure once the services have finished with it. (A service signalled twice gives up
+ * its shutdown half-way.)
  */
 import { connect } from "@nats-io/transport";
 import { fleetCatalog } from "@flotilla/contracts";
 import { provision } from "@flotilla/backbone";
-import { ensureDatabase, freePort, startNats, startPostgres } from "@flotilla/infra";
+import {
+  ensureDatabase,
+  freePort,
+  ownGroupCommand,
+  startNats,
+  startPostgres,
+} from "@flotilla/infra";
 import { type FleetUrls, services } from "./services.ts";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -29,20 +40,44 @@ async function portOr(preferred: number): Promise<number> {
 
 const exists = (path: string) => Deno.stat(path).then(() => true, () => false);
 const stops: (() => Promise<void>)[] = [];
+const children: { name: string; child: Deno.ChildProcess; output: Promise<unknown> }[] = [];
+
+// Out of the terminal's group, nothing started here stops by itself: every signal that ends
+// the orchestrator stops it all. One during start-up takes effect once the step in flight is
+// done, so that nothing it starts is left behind.
+let started = false;
+let stopping = false;
+let interrupted: string | undefined;
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  Deno.addSignalListener(signal, () => started ? shutdown(signal) : interrupted ??= signal);
+}
+async function checkpoint(): Promise<void> {
+  if (interrupted) await shutdown(interrupted);
+}
 
 let natsUrl = Deno.env.get("NATS_URL");
 if (!natsUrl) {
-  const nats = await startNats({ dir: `${dataDir}/nats`, port: await portOr(4222) });
+  const nats = await startNats({
+    dir: `${dataDir}/nats`,
+    port: await portOr(4222),
+    ownProcessGroup: true,
+  });
   stops.push(() => nats.stop());
   natsUrl = nats.url;
   console.log(`[dev] nats-server with JetStream on ${nats.url} (store ${nats.storeDir})`);
+  await checkpoint();
 }
 let pgServerUrl = Deno.env.get("DATABASE_URL");
 if (!pgServerUrl) {
-  const pg = await startPostgres({ dir: `${dataDir}/pg`, port: await portOr(5432) });
+  const pg = await startPostgres({
+    dir: `${dataDir}/pg`,
+    port: await portOr(5432),
+    ownProcessGroup: true,
+  });
   stops.push(() => pg.stop());
   pgServerUrl = pg.url;
   console.log(`[dev] PostgreSQL on ${pg.url} (data ${pg.dataDir})`);
+  await checkpoint();
 }
 const databaseUrlFor = (db: string) => pgServerUrl!.replace(/\/[^/?]*(\?.*)?$/, `/${db}$1`);
 
@@ -62,7 +97,6 @@ const fleet: FleetUrls = {
     `http://127.0.0.1:${(services.find((s) => s.name === name)?.port ?? 0) + portOffset}`,
 };
 
-const children: { name: string; child: Deno.ChildProcess }[] = [];
 const encoder = new TextEncoder();
 async function pipe(name: string, stream: ReadableStream<Uint8Array>) {
   const lines = stream.pipeThrough(new TextDecoderStream());
@@ -80,7 +114,7 @@ async function pipe(name: string, stream: ReadableStream<Uint8Array>) {
 
 for (const s of present) {
   if (s.database) await ensureDatabase(pgServerUrl, s.database);
-  const child = new Deno.Command(Deno.execPath(), {
+  const command = await ownGroupCommand(Deno.execPath(), {
     args: ["run", "-A", `${root}${s.main}`],
     env: {
       PORT: String(s.port + portOffset),
@@ -90,10 +124,13 @@ for (const s of present) {
     },
     stdout: "piped",
     stderr: "piped",
-  }).spawn();
-  pipe(s.name, child.stdout).catch(() => {});
-  pipe(s.name, child.stderr).catch(() => {});
-  children.push({ name: s.name, child });
+  });
+  const child = command.spawn();
+  const output = Promise.all([pipe(s.name, child.stdout), pipe(s.name, child.stderr)]).catch(
+    () => {},
+  );
+  children.push({ name: s.name, child, output });
+  await checkpoint();
 }
 
 const rows = [
@@ -106,7 +143,6 @@ for (const [name, url, hint] of rows) console.log(`  ${name.padEnd(13)} ${url.pa
 if (present.length === 0) console.log("  (no services yet: infrastructure only)");
 console.log("[dev] Ctrl-C stops everything.\n");
 
-let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
@@ -116,8 +152,9 @@ async function shutdown(signal: string) {
       child.kill("SIGTERM");
     } catch { /* already exited */ }
   }
+  // A service's last lines (its "stopped") are printed before the infrastructure goes.
   await Promise.race([
-    Promise.all(children.map(({ child }) => child.status)),
+    Promise.all(children.map(({ child, output }) => Promise.all([child.status, output]))),
     new Promise((r) => setTimeout(r, 20_000)),
   ]);
   for (const { child } of children) {
@@ -130,8 +167,8 @@ async function shutdown(signal: string) {
   console.log("[dev] stopped.");
   Deno.exit(0);
 }
-Deno.addSignalListener("SIGINT", () => shutdown("SIGINT"));
-Deno.addSignalListener("SIGTERM", () => shutdown("SIGTERM"));
+started = true;
+await checkpoint();
 for (const { name, child } of children) {
   child.status.then((status) => {
     if (!stopping) console.log(`[dev] ${name} exited with code ${status.code}`);

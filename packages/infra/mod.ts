@@ -1,14 +1,5 @@
 /** Local infrastructure the project starts itself: nats-server and PostgreSQL, installed when missing. */
-export {
-  aptInstall,
-  chromiumBinary,
-  ensureDatabase,
-  freePort,
-  type NatsServer,
-  natsServerBinary,
-  postgresBinDir,
-  type PostgresServer,
-  requireCommand,
-  startNats,
-  startPostgres,
-} from "./infra.ts";
+export { aptInstall, chromiumBinary, requireCommand } from "./install.ts";
+export { freePort, ownGroupCommand } from "./processes.ts";
+export { type NatsServer, natsServerBinary, startNats } from "./nats.ts";
+export { ensureDatabase, postgresBinDir, type PostgresServer, startPostgres } from "./postgres.ts";

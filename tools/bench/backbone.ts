@@ -23,7 +23,7 @@ import {
   silentLogger,
   startConsumer,
 } from "@flotilla/backbone";
-import { ensureDatabase, startNats, startPostgres } from "@flotilla/infra";
+import { Bench } from "./kit/mod.ts";
 
 const arg = (name: string, fallback: number) => {
   const i = Deno.args.indexOf(`--${name}`);
@@ -48,11 +48,9 @@ const catalog = mergeCatalogs(
   }),
 );
 
-const dir = await Deno.makeTempDir({ prefix: "flotilla-bench-" });
-await Deno.chmod(dir, 0o755);
-const nats = await startNats({ dir: `${dir}/nats` });
-const pg = await startPostgres({ dir: `${dir}/pg` });
-try {
+await Bench.run("backbone", async (bench) => {
+  const nats = await bench.nats();
+  const pg = await bench.postgres({ databases: ["bench"] });
   const nc = await connect({ servers: nats.url });
   await provision(nc, catalog);
   const js = jetstream(nc);
@@ -101,7 +99,6 @@ try {
   );
 
   // 2. Full path: outbox (same transaction as the writer's state) → relay → consumer + inbox.
-  await ensureDatabase(pg.url, "bench");
   const sql = connectPostgres({ url: pg.urlFor("bench"), name: "bench", max: 12 });
   await migrate(sql, [BACKBONE_SCOPE]);
   const relay = new OutboxRelay({ sql, nc, logger: silentLogger, batchSize: 1_000, pollMs: 200 });
@@ -177,8 +174,4 @@ try {
   await relay.stop();
   await sql.end();
   await nc.close();
-} finally {
-  await nats.stop();
-  await pg.stop();
-  await Deno.remove(dir, { recursive: true }).catch(() => {});
-}
+});

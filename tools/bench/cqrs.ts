@@ -15,9 +15,8 @@
  */
 import { parseArgs } from "node:util";
 import postgres from "postgres";
-import { ensureDatabase, freePort, startNats, startPostgres } from "@flotilla/infra";
+import { ascending, Bench, loadAverage, ms, percentile, postJson } from "./kit/mod.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
 const { values } = parseArgs({
   args: Deno.args,
   options: {
@@ -33,64 +32,25 @@ const SECONDS = Number(values.seconds);
 const LISTINGS = Number(values.listings);
 const QUERIES = Number(values.queries);
 
-const pct = (sorted: number[], p: number) =>
-  sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
-const ms = (n: number) => `${n.toFixed(1)} ms`;
-
-const dir = await Deno.makeTempDir({ prefix: "flotilla-bench-cqrs-" });
-await Deno.chmod(dir, 0o755);
-const cleanup: (() => Promise<unknown> | unknown)[] = [];
-let failed = false;
-try {
-  const nats = await startNats({ dir: `${dir}/nats` });
-  cleanup.push(() => nats.stop());
+const missed = await Bench.run("cqrs", async (bench) => {
+  let failed = false;
+  const nats = await bench.nats();
   // --fast-pg turns fsync off: shows how much of the lag is the disk.
-  const pg = await startPostgres({ dir: `${dir}/pg`, fast: values["fast-pg"] });
-  cleanup.push(() => pg.stop());
-
-  const start = async (name: string, database: string) => {
-    await ensureDatabase(pg.url, database);
-    const port = freePort();
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", `${ROOT}services/${name}/main.ts`],
-      env: {
-        PORT: String(port),
-        NATS_URL: nats.url,
-        DATABASE_URL: pg.urlFor(database),
-        LOG_LEVEL: "warn",
-      },
-      stdin: "null",
-      stdout: "null",
-      stderr: "inherit",
-    }).spawn();
-    cleanup.unshift(async () => {
-      child.kill("SIGTERM");
-      await child.status;
-    });
-    const url = `http://127.0.0.1:${port}`;
-    const deadline = Date.now() + 60_000;
-    while (true) {
-      const ok = await fetch(`${url}/readyz`).then(async (r) => {
-        await r.body?.cancel();
-        return r.ok;
-      }).catch(() => false);
-      if (ok) break;
-      if (Date.now() > deadline) throw new Error(`${name} did not become ready`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    return url;
-  };
+  const pg = await bench.postgres({
+    fast: values["fast-pg"],
+    databases: ["users", "listings", "listing_view"],
+  });
+  const start = async (name: string, database: string) =>
+    (await bench.service(`services/${name}/main.ts`, {
+      env: { NATS_URL: nats.url, DATABASE_URL: pg.urlFor(database) },
+    })).url;
   const [users, listings, view] = await Promise.all([
     start("users", "users"),
     start("listings", "listings"),
     start("listing-view", "listing_view"),
   ]);
   const post = async (url: string, body: unknown) => {
-    const res = await fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
+    const res = await postJson(url, body);
     if (res.status !== 201) throw new Error(`POST ${url}: ${res.status} ${await res.text()}`);
     return await res.json();
   };
@@ -110,14 +70,12 @@ try {
   console.log(
     `Postgres ${
       values["fast-pg"] ? "with fsync off" : "durable (fsync on)"
-    }; load average before: ${
-      Deno.loadavg().map((n) => n.toFixed(1)).join(" ")
-    } (${navigator.hardwareConcurrency} CPUs)`,
+    }; load average before: ${loadAverage()} (${navigator.hardwareConcurrency} CPUs)`,
   );
 
   // --- listing-view queries over LISTINGS rows --------------------------------------------
   const sql = postgres(pg.urlFor("listing_view"), { max: 1, onnotice: () => {} });
-  cleanup.unshift(() => sql.end({ timeout: 5 }));
+  bench.defer(() => sql.end({ timeout: 5 }));
   const loaded = performance.now();
   await sql`
     insert into view_users (id, name, created_at, updated_at, version)
@@ -163,15 +121,19 @@ try {
         throw new Error(`${label}: ${res.status} ${JSON.stringify(body).slice(0, 200)}`);
       }
     }
-    times.sort((a, b) => a - b);
+    times.sort(ascending);
     all.push(...times);
-    console.log(`  ${label.padEnd(14)} p50 ${ms(pct(times, 0.5))}  p99 ${ms(pct(times, 0.99))}`);
+    console.log(
+      `  ${label.padEnd(14)} p50 ${ms(percentile(times, 0.5))}  p99 ${ms(percentile(times, 0.99))}`,
+    );
   }
-  all.sort((a, b) => a - b);
+  all.sort(ascending);
   console.log(
-    `  overall        p50 ${ms(pct(all, 0.5))}  p99 ${ms(pct(all, 0.99))}  (target p99 <= 10 ms)`,
+    `  overall        p50 ${ms(percentile(all, 0.5))}  p99 ${
+      ms(percentile(all, 0.99))
+    }  (target p99 <= 10 ms)`,
   );
-  if (!(pct(all, 0.99) <= 10)) failed = true;
+  if (!(percentile(all, 0.99) <= 10)) failed = true;
   // --- projection lag ---------------------------------------------------------------------
   const seenAt = new Map<number, number>();
   let polling = true;
@@ -219,35 +181,33 @@ try {
   polling = false;
   await poller;
   const lags = [...sentAt].filter(([id]) => seenAt.has(id)).map(([id, s]) => seenAt.get(id)! - s)
-    .sort((a, b) => a - b);
+    .sort(ascending);
   const [{ stored }] = await sql<{ stored: number }[]>`
     select count(*)::int as stored from listing_view
     where id = any(${[...sentAt.keys()]}::int[]) and "user" is not null`;
   const missing = sentAt.size - stored;
-  const posts = [...sentAt].map(([id, s]) => answeredAt.get(id)! - s).sort((a, b) => a - b);
+  const posts = [...sentAt].map(([id, s]) => answeredAt.get(id)! - s).sort(ascending);
   const afterCommit = [...answeredAt].filter(([id]) => seenAt.has(id))
-    .map(([id, a]) => Math.max(0, seenAt.get(id)! - a)).sort((a, b) => a - b);
+    .map(([id, a]) => Math.max(0, seenAt.get(id)! - a)).sort(ascending);
   console.log(
     `projection lag: ${sentAt.size} listings POSTed at ${offered.toFixed(0)}/s ` +
       `(target ${RATE}/s), ${errors} errors, ${missing} missing from the view after 30 s`,
   );
   console.log(
-    `  p50 ${ms(pct(lags, 0.5))}  p99 ${ms(pct(lags, 0.99))}  max ${
+    `  p50 ${ms(percentile(lags, 0.5))}  p99 ${ms(percentile(lags, 0.99))}  max ${
       ms(lags.at(-1) ?? NaN)
     }  (target p99 <= 100 ms; ${polls} polls)`,
   );
   console.log(
-    `  of which the POST itself: p50 ${ms(pct(posts, 0.5))}  p99 ${
-      ms(pct(posts, 0.99))
-    }; from its 201 to visible: p50 ${ms(pct(afterCommit, 0.5))}  p99 ${
-      ms(pct(afterCommit, 0.99))
+    `  of which the POST itself: p50 ${ms(percentile(posts, 0.5))}  p99 ${
+      ms(percentile(posts, 0.99))
+    }; from its 201 to visible: p50 ${ms(percentile(afterCommit, 0.5))}  p99 ${
+      ms(percentile(afterCommit, 0.99))
     }`,
   );
-  if (errors > 0 || missing > 0 || !(pct(lags, 0.99) <= 100)) failed = true;
+  if (errors > 0 || missing > 0 || !(percentile(lags, 0.99) <= 100)) failed = true;
 
-  console.log(`load average after: ${Deno.loadavg().map((n) => n.toFixed(1)).join(" ")}`);
-} finally {
-  for (const fn of cleanup) await Promise.resolve().then(fn).catch(() => {});
-  await Deno.remove(dir, { recursive: true }).catch(() => {});
-}
-console.log(failed ? "cqrs bench: a target was missed" : "cqrs bench: all targets met");
+  console.log(`load average after: ${loadAverage()}`);
+  return failed;
+});
+console.log(missed ? "cqrs bench: a target was missed" : "cqrs bench: all targets met");

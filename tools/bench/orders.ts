@@ -19,6 +19,7 @@ import { deadLetterCatalog, mergeCatalogs, provision } from "@flotilla/backbone"
 import { ORDERS_NEW_SUBJECT, ORDERS_STREAM, ordersCatalog } from "@flotilla/contracts";
 import { randomOrder, seededRandom } from "@flotilla/orders/random-orders";
 import { ensureDatabase, freePort, startNats, startPostgres } from "@flotilla/infra";
+import { requireWrk } from "./kit/mod.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -41,6 +42,7 @@ if (Deno.args[0] === "--baseline-server") {
 }
 
 async function main() {
+  await requireWrk();
   const { values } = parseArgs({
     args: Deno.args,
     options: {
