@@ -85,6 +85,7 @@ export {
   type ReadinessCheck,
   renderDocs,
   requestActor,
+  type RouterOptions,
   validationHook,
 } from "./http.ts";
 export { idempotency, IDEMPOTENCY_BUCKET, idempotencyCatalog } from "./idempotency.ts";
@@ -107,6 +108,7 @@ export {
   problemResponse,
   toProblem,
 } from "./problem.ts";
+export { type PostgresGuard, postgresGuard } from "./postgres_guard.ts";
 export { provision, type ProvisionReport } from "./provision.ts";
 export * from "./resilience.ts";
 export {

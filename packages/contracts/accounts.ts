@@ -20,6 +20,10 @@ export const ACCOUNTS_TRANSFERS_CONSUMER = "accounts-transfers";
 export const moneyString = z.string().regex(/^\d{1,15}\.\d{2}$/, "expected an amount like 100.50");
 const accountId = z.number().int().positive();
 
+/** Why the ledger refused a transfer; the transactions service records it as the failure reason. */
+export const failureReasonSchema = z.enum(["insufficient_funds", "account_not_found"]);
+export type FailureReason = z.infer<typeof failureReasonSchema>;
+
 export const accountCreatedSchema = z.object({
   account_id: accountId,
   balance: moneyString,
@@ -48,7 +52,7 @@ export const transferFailedSchema = z.object({
   source_account_id: accountId,
   destination_account_id: accountId,
   amount: moneyString,
-  reason: z.enum(["insufficient_funds", "account_not_found"]),
+  reason: failureReasonSchema,
 });
 
 export type AccountCreated = z.infer<typeof accountCreatedSchema>;
