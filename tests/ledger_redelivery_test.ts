@@ -10,8 +10,7 @@ import {
   type TransferSubmitted,
 } from "@flotilla/contracts";
 import { eventually, integration, testEnv } from "@flotilla/testkit";
-import { insertAccount } from "../services/accounts/adapters/accounts_repo.ts";
-import { applyTransfersHandler } from "../services/accounts/handlers/apply_transfers.ts";
+import { applyTransfersHandler, insertAccount } from "@flotilla/accounts/testing";
 
 const actor = { type: "user" as const, id: "u-1", ip: "127.0.0.1", user_agent: null };
 
@@ -53,7 +52,11 @@ integration(
       durable: ACCOUNTS_TRANSFERS_CONSUMER,
       logger: silentLogger,
       sql,
-      batch: { handler: applyTransfersHandler(fleetCatalog), size: 2, maxWaitMs: 5 },
+      batch: {
+        handler: applyTransfersHandler({ catalog: fleetCatalog, service: "accounts" }),
+        size: 2,
+        maxWaitMs: 5,
+      },
     });
     env.defer(() => consumer.stop());
 
@@ -121,7 +124,11 @@ integration(
       durable: ACCOUNTS_TRANSFERS_CONSUMER,
       logger: silentLogger,
       sql,
-      batch: { handler: applyTransfersHandler(fleetCatalog), size: 10, maxWaitMs: 20 },
+      batch: {
+        handler: applyTransfersHandler({ catalog: fleetCatalog, service: "accounts" }),
+        size: 10,
+        maxWaitMs: 20,
+      },
     });
     env.defer(() => consumer.stop());
     await eventually("the poison message is dead-lettered", async () => {

@@ -21,13 +21,14 @@ integration("each item of a batch emits with its own cause and actor, in one wri
     cause: { id: `event-${n}`, correlation_id: `c-${n}` },
   }));
   await sql.begin((tx) =>
-    emitting(tx, { catalog, service: "test" }, batch, async (_tx, emit) => {
+    emitting(tx, { catalog, service: "test" }, batch, (_tx, emit) => {
       for (const [i, item] of items.entries()) {
         const one = emit.for(item);
         one.event("test.happened", "agg", { n: i });
         one.audit({ action: "thing.done", target: { type: "thing", id: i } });
       }
       emit.event("test.happened", "agg", { n: 9 });
+      return Promise.resolve();
     })
   );
   const rows = await sql<{ payload: string }[]>`select payload from outbox order by seq`;
