@@ -9,24 +9,44 @@ import {
   TRANSFER_SUBMITTED,
   type TransferSubmitted,
 } from "@flotilla/contracts";
-import { eventually, integration, testEnv } from "@flotilla/testkit";
+import { eventually, integration, type TestEnv, testEnv } from "@flotilla/testkit";
 import { applyTransfersHandler, insertAccount } from "@flotilla/accounts/testing";
 
 const actor = { type: "user" as const, id: "u-1", ip: "127.0.0.1", user_agent: null };
+
+/** Accounts 1 (100.00) and 2 (0.00) on a bare ledger; `startLedger` applies what is submitted. */
+async function ledger(env: TestEnv) {
+  await env.provision(fleetCatalog);
+  await env.migrate("accounts");
+  const sql = env.sql();
+  await sql.begin(async (tx) => {
+    await insertAccount(tx, 1, 10_000n);
+    await insertAccount(tx, 2, 0n);
+  });
+  const nc = await env.connect();
+  const startLedger = (batch: { size: number; maxWaitMs: number }) => {
+    const consumer = startConsumer<TransferSubmitted>({
+      nc,
+      catalog: fleetCatalog,
+      stream: TRANSACTIONS_STREAM,
+      durable: ACCOUNTS_TRANSFERS_CONSUMER,
+      logger: silentLogger,
+      sql,
+      batch: {
+        handler: applyTransfersHandler({ catalog: fleetCatalog, service: "accounts" }),
+        ...batch,
+      },
+    });
+    env.defer(() => consumer.stop());
+  };
+  return { sql, nc, js: jetstream(nc), startLedger };
+}
 
 integration(
   "each transfer is applied exactly once under redelivery and resubmission",
   async () => {
     await using env = await testEnv();
-    await env.provision(fleetCatalog);
-    await env.migrate("accounts");
-    const sql = env.sql();
-    await sql.begin(async (tx) => {
-      await insertAccount(tx, 1, 10_000n);
-      await insertAccount(tx, 2, 0n);
-    });
-    const nc = await env.connect();
-    const js = jetstream(nc);
+    const { sql, js, startLedger } = await ledger(env);
     const data: TransferSubmitted = {
       transaction_id: 7,
       source_account_id: 1,
@@ -45,20 +65,7 @@ integration(
     const resubmitted = createEvent({ type: TRANSFER_SUBMITTED, source: "test", subject: 7, data });
     await js.publish(TRANSFER_SUBMITTED, new TextEncoder().encode(JSON.stringify(resubmitted)));
 
-    const consumer = startConsumer<TransferSubmitted>({
-      nc,
-      catalog: fleetCatalog,
-      stream: TRANSACTIONS_STREAM,
-      durable: ACCOUNTS_TRANSFERS_CONSUMER,
-      logger: silentLogger,
-      sql,
-      batch: {
-        handler: applyTransfersHandler({ catalog: fleetCatalog, service: "accounts" }),
-        size: 2,
-        maxWaitMs: 5,
-      },
-    });
-    env.defer(() => consumer.stop());
+    startLedger({ size: 2, maxWaitMs: 5 });
 
     await eventually("four messages handled", async () => {
       const info = await (await js.consumers.get(TRANSACTIONS_STREAM, ACCOUNTS_TRANSFERS_CONSUMER))
@@ -89,15 +96,7 @@ integration(
   "a transfer whose data is broken is dead-lettered, and the rest go through",
   async () => {
     await using env = await testEnv();
-    await env.provision(fleetCatalog);
-    await env.migrate("accounts");
-    const sql = env.sql();
-    await sql.begin(async (tx) => {
-      await insertAccount(tx, 1, 10_000n);
-      await insertAccount(tx, 2, 0n);
-    });
-    const nc = await env.connect();
-    const js = jetstream(nc);
+    const { sql, nc, js, startLedger } = await ledger(env);
     const good = (id: number) =>
       createEvent<TransferSubmitted>({
         type: TRANSFER_SUBMITTED,
@@ -117,20 +116,7 @@ integration(
     for (const e of [good(1), same, good(3)]) {
       await js.publish(TRANSFER_SUBMITTED, new TextEncoder().encode(JSON.stringify(e)));
     }
-    const consumer = startConsumer<TransferSubmitted>({
-      nc,
-      catalog: fleetCatalog,
-      stream: TRANSACTIONS_STREAM,
-      durable: ACCOUNTS_TRANSFERS_CONSUMER,
-      logger: silentLogger,
-      sql,
-      batch: {
-        handler: applyTransfersHandler({ catalog: fleetCatalog, service: "accounts" }),
-        size: 10,
-        maxWaitMs: 20,
-      },
-    });
-    env.defer(() => consumer.stop());
+    startLedger({ size: 10, maxWaitMs: 20 });
     await eventually("the poison message is dead-lettered", async () => {
       const info = await (await (await import("@nats-io/jetstream")).jetstreamManager(nc)).streams
         .info("DLQ");

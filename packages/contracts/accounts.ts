@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { defineCatalog } from "@flotilla/backbone";
-import { TRANSACTIONS_STREAM, TRANSFER_SUBMITTED } from "./transactions.ts";
+import { sagaDelivery, TRANSACTIONS_STREAM, TRANSFER_SUBMITTED } from "./transactions.ts";
 
 export const ACCOUNTS_STREAM = "ACCOUNTS";
 export const ACCOUNT_CREATED = "account.created";
@@ -73,11 +73,7 @@ export const accountsCatalog = defineCatalog({
     durable: ACCOUNTS_TRANSFERS_CONSUMER,
     description: "accounts: applies submitted transfers to the ledger, exactly once",
     filterSubject: TRANSFER_SUBMITTED,
-    // Short: a crashed replica's messages come back within seconds; the runtime keeps slow work alive.
-    ackWaitMs: 5_000,
-    maxDeliveries: 10,
-    maxAckPending: 2_000,
-    backoff: { baseMs: 200, maxMs: 10_000 },
+    ...sagaDelivery,
   }],
   events: {
     [ACCOUNT_CREATED]: { schema: accountCreatedSchema, description: "An account was opened" },

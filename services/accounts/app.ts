@@ -24,10 +24,7 @@ export interface AccountsDeps extends CommandDeps {
 
 export function createApp(deps: AccountsDeps) {
   const app = createHttpApp({
-    service: deps.service,
-    logger: deps.logger,
-    metrics: deps.metrics,
-    readiness: deps.readiness,
+    ...deps,
     title: "Flotilla accounts",
     description: "Accounts, balances and the postings journal. Money is a decimal string.",
   });

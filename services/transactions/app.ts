@@ -27,10 +27,7 @@ export interface TransactionsDeps extends CommandDeps {
 
 export function createApp(deps: TransactionsDeps) {
   const app = createHttpApp({
-    service: deps.service,
-    logger: deps.logger,
-    metrics: deps.metrics,
-    readiness: deps.readiness,
+    ...deps,
     title: "Flotilla transactions",
     description: "Transfers between accounts, settled by a saga with the accounts ledger.",
   });
