@@ -84,11 +84,19 @@ integration(
 
     // The outbox holds one outcome per distinct event (the resubmission hears the same answer),
     // and account.updated + audit for the one application.
-    const rows = await sql<{ subject: string }[]>`select subject from outbox order by seq`;
+    const rows = await sql<{ subject: string; payload: string }[]>`
+      select subject, payload from outbox order by seq`;
     const subjects = rows.map((r) => r.subject);
     assert.equal(subjects.filter((s) => s === "transaction.outcome.completed").length, 2);
     assert.equal(subjects.filter((s) => s === "account.updated").length, 2);
     assert.equal(subjects.filter((s) => s === "audit.recorded").length, 2);
+    // Each follows from the transfer it answers, and the ledger's changes are audited as done
+    // by whoever asked for the transfer.
+    const events = rows.map((r) => JSON.parse(r.payload));
+    const causes = new Set([first.id, resubmitted.id]);
+    assert.ok(events.every((e) => causes.has(e.causation_id)), JSON.stringify(events));
+    const audits = events.filter((e) => e.type === "audit.recorded");
+    assert.deepEqual(audits.map((e) => e.data.actor.id), ["u-1", "u-1"]);
   },
 );
 
