@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { integration, testEnv } from "@flotilla/testkit";
-import { pool, startLedgerFleet } from "../services/transactions/testing/ledger_fleet.ts";
+import { pool, startLedgerFleet } from "@flotilla/accounts/testing";
 
 const LIMIT = 20;
 const WAIT_MS = 1_500;

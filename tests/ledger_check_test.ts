@@ -1,8 +1,8 @@
 /** `deno task ledger-check` finds a tampered balance and a transfer with a missing leg. */
 import assert from "node:assert/strict";
 import { integration, testEnv } from "@flotilla/testkit";
-import { insertAccount } from "../services/accounts/adapters/accounts_repo.ts";
-import { ledgerReport } from "../tools/ledger_check.ts";
+import { ledgerReport } from "@flotilla/accounts/ledger-check";
+import { insertAccount } from "@flotilla/accounts/testing";
 
 integration("the ledger check passes a sound ledger and names what is wrong", async () => {
   await using env = await testEnv();

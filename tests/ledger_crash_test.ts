@@ -1,7 +1,7 @@
 /** The saga survives SIGKILL of either service in the middle of a stream of transfers. */
 import assert from "node:assert/strict";
 import { eventually, integration, testEnv } from "@flotilla/testkit";
-import { startLedgerFleet } from "../services/transactions/testing/ledger_fleet.ts";
+import { startLedgerFleet } from "@flotilla/accounts/testing";
 
 integration(
   "SIGKILL of accounts, then of transactions, mid-saga: every transfer still ends once",

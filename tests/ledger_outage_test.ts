@@ -1,7 +1,7 @@
 /** The saga rides out a Postgres outage: requests fail fast with 503, messages wait. */
 import assert from "node:assert/strict";
 import { integration, testEnv } from "@flotilla/testkit";
-import { pool, startLedgerFleet } from "../services/transactions/testing/ledger_fleet.ts";
+import { pool, startLedgerFleet } from "@flotilla/accounts/testing";
 
 // The issue speaks of a 20 s outage; 3 s shows the same behaviour within the test budget.
 const OUTAGE_MS = 3_000;

@@ -9,25 +9,44 @@ import {
   TRANSFER_SUBMITTED,
   type TransferSubmitted,
 } from "@flotilla/contracts";
-import { eventually, integration, testEnv } from "@flotilla/testkit";
-import { insertAccount } from "../services/accounts/adapters/accounts_repo.ts";
-import { applyTransfersHandler } from "../services/accounts/handlers/apply_transfers.ts";
+import { eventually, integration, type TestEnv, testEnv } from "@flotilla/testkit";
+import { applyTransfersHandler, insertAccount } from "@flotilla/accounts/testing";
 
 const actor = { type: "user" as const, id: "u-1", ip: "127.0.0.1", user_agent: null };
+
+/** Accounts 1 (100.00) and 2 (0.00) on a bare ledger; `startLedger` applies what is submitted. */
+async function ledger(env: TestEnv) {
+  await env.provision(fleetCatalog);
+  await env.migrate("accounts");
+  const sql = env.sql();
+  await sql.begin(async (tx) => {
+    await insertAccount(tx, 1, 10_000n);
+    await insertAccount(tx, 2, 0n);
+  });
+  const nc = await env.connect();
+  const startLedger = (batch: { size: number; maxWaitMs: number }) => {
+    const consumer = startConsumer<TransferSubmitted>({
+      nc,
+      catalog: fleetCatalog,
+      stream: TRANSACTIONS_STREAM,
+      durable: ACCOUNTS_TRANSFERS_CONSUMER,
+      logger: silentLogger,
+      sql,
+      batch: {
+        handler: applyTransfersHandler({ catalog: fleetCatalog, service: "accounts" }),
+        ...batch,
+      },
+    });
+    env.defer(() => consumer.stop());
+  };
+  return { sql, nc, js: jetstream(nc), startLedger };
+}
 
 integration(
   "each transfer is applied exactly once under redelivery and resubmission",
   async () => {
     await using env = await testEnv();
-    await env.provision(fleetCatalog);
-    await env.migrate("accounts");
-    const sql = env.sql();
-    await sql.begin(async (tx) => {
-      await insertAccount(tx, 1, 10_000n);
-      await insertAccount(tx, 2, 0n);
-    });
-    const nc = await env.connect();
-    const js = jetstream(nc);
+    const { sql, js, startLedger } = await ledger(env);
     const data: TransferSubmitted = {
       transaction_id: 7,
       source_account_id: 1,
@@ -46,16 +65,7 @@ integration(
     const resubmitted = createEvent({ type: TRANSFER_SUBMITTED, source: "test", subject: 7, data });
     await js.publish(TRANSFER_SUBMITTED, new TextEncoder().encode(JSON.stringify(resubmitted)));
 
-    const consumer = startConsumer<TransferSubmitted>({
-      nc,
-      catalog: fleetCatalog,
-      stream: TRANSACTIONS_STREAM,
-      durable: ACCOUNTS_TRANSFERS_CONSUMER,
-      logger: silentLogger,
-      sql,
-      batch: { handler: applyTransfersHandler(fleetCatalog), size: 2, maxWaitMs: 5 },
-    });
-    env.defer(() => consumer.stop());
+    startLedger({ size: 2, maxWaitMs: 5 });
 
     await eventually("four messages handled", async () => {
       const info = await (await js.consumers.get(TRANSACTIONS_STREAM, ACCOUNTS_TRANSFERS_CONSUMER))
@@ -74,11 +84,19 @@ integration(
 
     // The outbox holds one outcome per distinct event (the resubmission hears the same answer),
     // and account.updated + audit for the one application.
-    const rows = await sql<{ subject: string }[]>`select subject from outbox order by seq`;
+    const rows = await sql<{ subject: string; payload: string }[]>`
+      select subject, payload from outbox order by seq`;
     const subjects = rows.map((r) => r.subject);
     assert.equal(subjects.filter((s) => s === "transaction.outcome.completed").length, 2);
     assert.equal(subjects.filter((s) => s === "account.updated").length, 2);
     assert.equal(subjects.filter((s) => s === "audit.recorded").length, 2);
+    // Each follows from the transfer it answers, and the ledger's changes are audited as done
+    // by whoever asked for the transfer.
+    const events = rows.map((r) => JSON.parse(r.payload));
+    const causes = new Set([first.id, resubmitted.id]);
+    assert.ok(events.every((e) => causes.has(e.causation_id)), JSON.stringify(events));
+    const audits = events.filter((e) => e.type === "audit.recorded");
+    assert.deepEqual(audits.map((e) => e.data.actor.id), ["u-1", "u-1"]);
   },
 );
 
@@ -86,15 +104,7 @@ integration(
   "a transfer whose data is broken is dead-lettered, and the rest go through",
   async () => {
     await using env = await testEnv();
-    await env.provision(fleetCatalog);
-    await env.migrate("accounts");
-    const sql = env.sql();
-    await sql.begin(async (tx) => {
-      await insertAccount(tx, 1, 10_000n);
-      await insertAccount(tx, 2, 0n);
-    });
-    const nc = await env.connect();
-    const js = jetstream(nc);
+    const { sql, nc, js, startLedger } = await ledger(env);
     const good = (id: number) =>
       createEvent<TransferSubmitted>({
         type: TRANSFER_SUBMITTED,
@@ -114,16 +124,7 @@ integration(
     for (const e of [good(1), same, good(3)]) {
       await js.publish(TRANSFER_SUBMITTED, new TextEncoder().encode(JSON.stringify(e)));
     }
-    const consumer = startConsumer<TransferSubmitted>({
-      nc,
-      catalog: fleetCatalog,
-      stream: TRANSACTIONS_STREAM,
-      durable: ACCOUNTS_TRANSFERS_CONSUMER,
-      logger: silentLogger,
-      sql,
-      batch: { handler: applyTransfersHandler(fleetCatalog), size: 10, maxWaitMs: 20 },
-    });
-    env.defer(() => consumer.stop());
+    startLedger({ size: 10, maxWaitMs: 20 });
     await eventually("the poison message is dead-lettered", async () => {
       const info = await (await (await import("@nats-io/jetstream")).jetstreamManager(nc)).streams
         .info("DLQ");

@@ -1,7 +1,7 @@
 /** The transfer saga end to end: both services as processes, real NATS and Postgres. */
 import assert from "node:assert/strict";
 import { integration, testEnv } from "@flotilla/testkit";
-import { pool, startLedgerFleet } from "../services/transactions/testing/ledger_fleet.ts";
+import { pool, startLedgerFleet } from "@flotilla/accounts/testing";
 
 integration(
   "transfers settle complete or failed; money is conserved and no balance goes negative",

@@ -36,6 +36,11 @@ export interface Emitter {
   audit(change: AuditChange): void;
   /** Events built elsewhere (already enveloped). */
   add(...events: Envelope[]): void;
+  /**
+   * The emitter of one item of a batch that has its own actor and cause; what it emits is
+   * written with the rest, in one statement (with the command's traceparent, if any).
+   */
+  for(item: Omit<CommandMeta, "traceparent">): Emitter;
 }
 
 /** Runs `work` in a new transaction and writes what it emitted in the same transaction. */
@@ -55,21 +60,7 @@ export async function emitting<R>(
   work: (tx: TransactionSql, emit: Emitter) => Promise<R>,
 ): Promise<R> {
   const events: Envelope[] = [];
-  const cause = meta.cause ?? { correlationId: meta.correlationId };
-  const emit: Emitter = {
-    event(type, subject, data) {
-      const event = createEvent({ type, source: deps.service, subject, data, cause });
-      events.push(event);
-      return event;
-    },
-    audit(change) {
-      events.push(auditEvent({ ...change, source: deps.service, actor: meta.actor, cause }));
-    },
-    add(...more) {
-      events.push(...more);
-    },
-  };
-  const result = await work(tx, emit);
+  const result = await work(tx, collector(events, deps.service, meta));
   await enqueue(
     tx,
     deps.catalog,
@@ -77,4 +68,26 @@ export async function emitting<R>(
     meta.traceparent ? { traceparent: meta.traceparent } : {},
   );
   return result;
+}
+
+function collector(
+  events: Envelope[],
+  service: string,
+  meta: Omit<CommandMeta, "traceparent">,
+): Emitter {
+  const cause = meta.cause ?? { correlationId: meta.correlationId };
+  return {
+    event(type, subject, data) {
+      const event = createEvent({ type, source: service, subject, data, cause });
+      events.push(event);
+      return event;
+    },
+    audit(change) {
+      events.push(auditEvent({ ...change, source: service, actor: meta.actor, cause }));
+    },
+    add(...more) {
+      events.push(...more);
+    },
+    for: (item) => collector(events, service, item),
+  };
 }

@@ -72,6 +72,7 @@ const targetNames: Record<string, string> = {
 export function validationHook(
   result: { success: boolean; target: string; error?: unknown },
   c: Context,
+  options: RouterOptions = {},
 ): Response | undefined {
   if (result.success) return undefined;
   const where = targetNames[result.target] ?? result.target;
@@ -81,12 +82,23 @@ export function validationHook(
     in: where,
   }));
   const err = ValidationError.of("Invalid request", issues);
+  if (options.compat === "error") err.extensions.error = issues[0]?.message ?? "invalid request";
   return problemResponse(toProblem(err, new URL(c.req.url).pathname));
 }
 
+export interface RouterOptions {
+  /**
+   * `"error"`: validation problems also carry the original API's `error` member (the first
+   * failing field's message), for clients of the services Flotilla replaced.
+   */
+  compat?: "error";
+}
+
 /** A router for one resource, with the shared validation hook; mount it with `app.route()`. */
-export function createRouter(): OpenAPIHono<AppEnv> {
-  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+export function createRouter(options: RouterOptions = {}): OpenAPIHono<AppEnv> {
+  return new OpenAPIHono<AppEnv>({
+    defaultHook: (result, c) => validationHook(result, c, options),
+  });
 }
 
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;

@@ -59,6 +59,33 @@ Deno.test("invalid input is a 400 problem+json naming every failing field", asyn
   assert.equal((await badId.json()).errors[0].path, "id");
 });
 
+Deno.test("a compat router's validation problems also carry the original API's `error`", async () => {
+  const route = createRoute({
+    method: "post",
+    path: "/",
+    request: {
+      body: {
+        content: {
+          "application/json": {
+            schema: z.object({ amount: z.string({ error: "invalid amount format" }) }),
+          },
+        },
+      },
+    },
+    responses: { 201: { description: "created" } },
+  });
+  const invalid = async (router: ReturnType<typeof createRouter>) => {
+    router.openapi(route, (c) => c.json({}, 201));
+    const res = await post(router, "/", JSON.stringify({ amount: 5 }));
+    assert.equal(res.status, 400);
+    return await res.json();
+  };
+  const compat = await invalid(createRouter({ compat: "error" }));
+  assert.equal(compat.error, "invalid amount format");
+  assert.equal(compat.errors[0].path, "amount");
+  assert.equal((await invalid(createRouter())).error, undefined);
+});
+
 Deno.test("malformed JSON is a 400 problem, not a crash", async () => {
   const { app: a } = app();
   const res = await post(a, "/things/7", "{nope");

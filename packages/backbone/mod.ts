@@ -86,6 +86,7 @@ export {
   type ReadinessCheck,
   type ReadinessReport,
   requestActor,
+  type RouterOptions,
   validationHook,
 } from "./http.ts";
 export { idempotency, IDEMPOTENCY_BUCKET, idempotencyCatalog } from "./idempotency.ts";
@@ -108,6 +109,7 @@ export {
   problemResponse,
   toProblem,
 } from "./problem.ts";
+export { type PostgresGuard, postgresGuard } from "./postgres_guard.ts";
 export { provision, type ProvisionReport } from "./provision.ts";
 export * from "./resilience.ts";
 export {

@@ -7,6 +7,8 @@ export const problemSchema = z.object({
   status: z.number().int(),
   detail: z.string(),
   instance: z.string().optional(),
+  /** The original API's error text, kept by the services that replaced it. */
+  error: z.string().optional(),
   errors: z.array(z.object({
     path: z.string(),
     message: z.string(),

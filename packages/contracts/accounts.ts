@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { defineCatalog } from "@flotilla/backbone";
-import { TRANSACTIONS_STREAM, TRANSFER_SUBMITTED } from "./transactions.ts";
+import { sagaDelivery, TRANSACTIONS_STREAM, TRANSFER_SUBMITTED } from "./transactions.ts";
 
 export const ACCOUNTS_STREAM = "ACCOUNTS";
 export const ACCOUNT_CREATED = "account.created";
@@ -19,6 +19,10 @@ export const ACCOUNTS_TRANSFERS_CONSUMER = "accounts-transfers";
 /** Money on the wire: a decimal string with exactly two fraction digits ("100.50"). */
 export const moneyString = z.string().regex(/^\d{1,15}\.\d{2}$/, "expected an amount like 100.50");
 const accountId = z.number().int().positive();
+
+/** Why the ledger refused a transfer; the transactions service records it as the failure reason. */
+export const failureReasonSchema = z.enum(["insufficient_funds", "account_not_found"]);
+export type FailureReason = z.infer<typeof failureReasonSchema>;
 
 export const accountCreatedSchema = z.object({
   account_id: accountId,
@@ -48,7 +52,7 @@ export const transferFailedSchema = z.object({
   source_account_id: accountId,
   destination_account_id: accountId,
   amount: moneyString,
-  reason: z.enum(["insufficient_funds", "account_not_found"]),
+  reason: failureReasonSchema,
 });
 
 export type AccountCreated = z.infer<typeof accountCreatedSchema>;
@@ -69,11 +73,7 @@ export const accountsCatalog = defineCatalog({
     durable: ACCOUNTS_TRANSFERS_CONSUMER,
     description: "accounts: applies submitted transfers to the ledger, exactly once",
     filterSubject: TRANSFER_SUBMITTED,
-    // Short: a crashed replica's messages come back within seconds; the runtime keeps slow work alive.
-    ackWaitMs: 5_000,
-    maxDeliveries: 10,
-    maxAckPending: 2_000,
-    backoff: { baseMs: 200, maxMs: 10_000 },
+    ...sagaDelivery,
   }],
   events: {
     [ACCOUNT_CREATED]: { schema: accountCreatedSchema, description: "An account was opened" },

@@ -8,6 +8,8 @@ export {
   type AccountCreated,
   ACCOUNTS_TRANSFERS_CONSUMER,
   type AccountUpdated,
+  type FailureReason,
+  failureReasonSchema,
   TRANSFER_COMPLETED,
   TRANSFER_FAILED,
   type TransferCompleted,

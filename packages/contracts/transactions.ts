@@ -12,6 +12,17 @@ export const TRANSFER_OUTCOME_SUBJECTS = "transaction.outcome.>";
 /** The durable that records the final status of every transfer. */
 export const TRANSACTIONS_OUTCOMES_CONSUMER = "transactions-outcomes";
 
+/**
+ * How the saga's two durables are delivered. The ack wait is short: a crashed replica's
+ * messages come back within seconds; the runtime keeps slow work alive.
+ */
+export const sagaDelivery = {
+  ackWaitMs: 5_000,
+  maxDeliveries: 10,
+  maxAckPending: 2_000,
+  backoff: { baseMs: 200, maxMs: 10_000 },
+};
+
 export const transferSubmittedSchema = z.object({
   transaction_id: z.number().int().positive(),
   source_account_id: z.number().int().positive(),
@@ -36,11 +47,7 @@ export const transactionsCatalog = defineCatalog({
     durable: TRANSACTIONS_OUTCOMES_CONSUMER,
     description: "transactions: records the final status of each transfer",
     filterSubject: TRANSFER_OUTCOME_SUBJECTS,
-    // Short: a crashed replica's messages come back within seconds; the runtime keeps slow work alive.
-    ackWaitMs: 5_000,
-    maxDeliveries: 10,
-    maxAckPending: 2_000,
-    backoff: { baseMs: 200, maxMs: 10_000 },
+    ...sagaDelivery,
   }],
   events: {
     [TRANSFER_SUBMITTED]: {

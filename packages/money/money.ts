@@ -6,9 +6,6 @@
 
 export type Cents = bigint;
 
-/** Largest amount accepted: 15 integer digits, so sums of many accounts stay within bigint. */
-export const MAX_CENTS: Cents = 10n ** 17n - 1n;
-
 export type MoneyProblem = "malformed" | "negative" | "too_precise" | "too_large";
 
 const MESSAGES: Record<MoneyProblem, string> = {

@@ -9,6 +9,7 @@ async function setup() {
   await env.migrate("accounts");
   const sql = env.sql();
   const app = createApp({
+    service: "accounts",
     sql,
     catalog: fleetCatalog,
     logger: silentLogger,

@@ -1,55 +1,53 @@
-/** The transactions HTTP app: built by main.ts with real adapters, by tests with test ones. */
+/** The transactions service's HTTP app: `createApp(deps)` for main.ts and for tests. */
 import type { KV } from "@nats-io/kv";
 import {
-  type Catalog,
+  type CommandDeps,
   createHttpApp,
   idempotency,
   type Logger,
   type Metrics,
+  type PostgresGuard,
+  postgresGuard,
   type ReadinessCheck,
-  type Sql,
 } from "@flotilla/backbone";
-import { type PostgresGuard, postgresGuard } from "../accounts/adapters/postgres_guard.ts";
-import { type SubmitAdmission, transactionsRoutes } from "./routes/transactions.ts";
+import { type SubmitAdmission, transferSubmissions } from "./commands/submit_transfer.ts";
+import { transactionsRoutes } from "./routes/transactions.ts";
 
-export interface TransactionsDeps {
-  service?: string;
-  sql: Sql;
-  catalog: Catalog;
+export interface TransactionsDeps extends CommandDeps {
   logger: Logger;
   metrics: Metrics;
   readiness?: Record<string, ReadinessCheck>;
-  /** The `idempotency` KV bucket; without it only the database backstop applies. */
+  /** The idempotency bucket; without it only the database backstop applies. */
   idempotencyKv?: KV;
+  /** The breaker in front of Postgres; a fresh one by default. */
   guard?: PostgresGuard;
   /** Backpressure on submissions (see SubmitAdmission); none when absent. */
   admission?: SubmitAdmission;
 }
 
 export function createApp(deps: TransactionsDeps) {
-  const service = deps.service ?? "transactions";
   const app = createHttpApp({
-    service,
-    logger: deps.logger,
-    metrics: deps.metrics,
-    readiness: deps.readiness,
+    ...deps,
     title: "Flotilla transactions",
     description: "Transfers between accounts, settled by a saga with the accounts ledger.",
   });
   if (deps.idempotencyKv) {
     // "/x/*" also matches "/x": one middleware covers submit and reversal.
-    app.use("/api/v1/transactions/*", idempotency({ kv: deps.idempotencyKv, service }));
+    app.use(
+      "/api/v1/transactions/*",
+      idempotency({ kv: deps.idempotencyKv, service: deps.service }),
+    );
   }
+  const submissions = transferSubmissions(deps);
+  deps.metrics.gauge(
+    "transfer_submissions_waiting",
+    "Submissions waiting for room in the saga (TRANSFER_MAX_PENDING) or for their write",
+    [],
+    () => submissions.waiting,
+  );
   app.route(
     "/api/v1/transactions",
-    transactionsRoutes({
-      sql: deps.sql,
-      catalog: deps.catalog,
-      guard: deps.guard ?? postgresGuard(),
-      service,
-      admission: deps.admission,
-      metrics: deps.metrics,
-    }),
+    transactionsRoutes({ ...deps, guard: deps.guard ?? postgresGuard(), submissions }),
   );
   return app;
 }

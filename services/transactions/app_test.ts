@@ -9,6 +9,7 @@ async function setup(env: TestEnv, options: Pick<TransactionsDeps, "admission"> 
   await env.migrate("transactions");
   const sql = env.sql();
   const app = createApp({
+    service: "transactions",
     sql,
     catalog: fleetCatalog,
     logger: silentLogger,

@@ -1,7 +1,8 @@
 /** Postgres side of applying transfers: row locks, decisions already taken, writes. */
 import type { TransactionSql } from "@flotilla/backbone";
-import type { FailureReason, TransferDecision } from "../domain/ledger.ts";
+import type { FailureReason } from "@flotilla/contracts";
 import type { Cents } from "@flotilla/money";
+import type { TransferDecision } from "../domain/ledger.ts";
 
 /** Locks the accounts in ascending id order (no deadlocks) and returns their balances. */
 export async function lockBalances(

@@ -3,6 +3,7 @@
  * caller) and a list of transfers in arrival order, which transfers apply and what each
  * account's balance becomes. Pure: no I/O, so it is tested on its own.
  */
+import type { FailureReason } from "@flotilla/contracts";
 import type { Cents } from "@flotilla/money";
 
 export interface TransferRequest {
@@ -11,8 +12,6 @@ export interface TransferRequest {
   destinationId: number;
   amount: Cents;
 }
-
-export type FailureReason = "insufficient_funds" | "account_not_found";
 
 export type TransferDecision =
   | {

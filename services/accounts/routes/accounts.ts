@@ -1,51 +1,24 @@
 /** `/api/v1/accounts`: open, read, list accounts, their postings, and the ledger check. */
 import { createRoute, z } from "@hono/zod-openapi";
 import {
-  auditEvent,
-  type Catalog,
-  ConflictError,
-  createEvent,
-  enqueue,
+  type CommandDeps,
+  commandMeta,
+  createRouter,
   jsonContent,
   NotFoundError,
-  requestActor,
-  type Sql,
+  type PostgresGuard,
+  problemContent,
 } from "@flotilla/backbone";
-import { ACCOUNT_CREATED, type AccountCreated } from "@flotilla/contracts";
-import {
-  checkLedger,
-  findAccount,
-  insertAccount,
-  listAccounts,
-  listPostings,
-} from "../adapters/accounts_repo.ts";
-import type { PostgresGuard } from "../adapters/postgres_guard.ts";
-import { formatMoney, moneyProblemMessage, parseMoney } from "@flotilla/money";
-import { compatProblemContent, createCompatRouter } from "./compat.ts";
+import { accountIdInput, formatMoney, moneyInput, parseMoney } from "@flotilla/money";
+import { findAccount, listAccounts, listPostings } from "../adapters/accounts_repo.ts";
+import { checkLedger } from "../adapters/ledger_check.ts";
+import { openAccount } from "../commands/open_account.ts";
 
-export interface AccountsRouteDeps {
-  sql: Sql;
-  catalog: Catalog;
+export interface AccountsRouteDeps extends CommandDeps {
   guard: PostgresGuard;
-  service: string;
 }
 
 const INVALID_ID = "invalid account ID";
-
-/** A positive integer account id (JSON number). */
-export const accountIdNumber = z.number({ error: INVALID_ID }).int(INVALID_ID).positive(INVALID_ID)
-  .max(Number.MAX_SAFE_INTEGER, INVALID_ID).openapi({ example: 123 });
-
-/** Money in a request: a decimal string, at most two fraction digits. */
-export function moneyInput(options: { positive: boolean }) {
-  return z.string({ error: "invalid amount format" }).superRefine((value, ctx) => {
-    const parsed = parseMoney(value);
-    if (!parsed.ok) ctx.addIssue({ code: "custom", message: moneyProblemMessage(parsed.problem) });
-    else if (options.positive && parsed.cents === 0n) {
-      ctx.addIssue({ code: "custom", message: "amount must be positive" });
-    }
-  }).openapi({ example: "100.50", description: "Decimal string, at most two fraction digits" });
-}
 
 const accountIdParam = z.object({
   account_id: z.string().regex(/^[0-9]{1,15}$/, INVALID_ID).refine((v) => Number(v) > 0, INVALID_ID)
@@ -81,15 +54,15 @@ const createAccount = createRoute({
     body: {
       required: true,
       content: jsonContent(z.object({
-        account_id: accountIdNumber,
+        account_id: accountIdInput,
         initial_balance: moneyInput({ positive: false }),
       })),
     },
   },
   responses: {
     201: { description: "Created", content: jsonContent(Account) },
-    400: { description: "Invalid id or amount", content: compatProblemContent },
-    409: { description: "The account exists", content: compatProblemContent },
+    400: { description: "Invalid id or amount", content: problemContent },
+    409: { description: "The account exists", content: problemContent },
   },
 });
 
@@ -100,8 +73,8 @@ const getAccount = createRoute({
   request: { params: accountIdParam },
   responses: {
     200: { description: "OK", content: jsonContent(Account) },
-    400: { description: "Invalid id", content: compatProblemContent },
-    404: { description: "No such account", content: compatProblemContent },
+    400: { description: "Invalid id", content: problemContent },
+    404: { description: "No such account", content: problemContent },
   },
 });
 
@@ -135,8 +108,8 @@ const postingsRoute = createRoute({
         next_cursor: z.string().nullable(),
       })),
     },
-    400: { description: "Invalid id", content: compatProblemContent },
-    404: { description: "No such account", content: compatProblemContent },
+    400: { description: "Invalid id", content: problemContent },
+    404: { description: "No such account", content: problemContent },
   },
 });
 
@@ -169,8 +142,8 @@ const notFound = (id: number) =>
   new NotFoundError(`Account ${id} not found`, { extensions: { error: "account not found" } });
 
 export function accountsRoutes(deps: AccountsRouteDeps) {
-  const { sql, catalog, guard, service } = deps;
-  const router = createCompatRouter();
+  const { sql, guard } = deps;
+  const router = createRouter({ compat: "error" });
 
   // Registered before "/{account_id}" so the static path wins.
   router.openapi(ledgerCheckRoute, async (c) => {
@@ -195,38 +168,9 @@ export function accountsRoutes(deps: AccountsRouteDeps) {
     const body = c.req.valid("json");
     const parsed = parseMoney(body.initial_balance);
     if (!parsed.ok) throw new Error("unreachable: validated by the schema");
-    const actor = requestActor(c);
+    const meta = { ...commandMeta(c), requestId: c.get("requestId") };
     const created = await guard(() =>
-      sql.begin(async (tx) => {
-        const row = await insertAccount(tx, body.account_id, parsed.cents);
-        if (!row) {
-          throw new ConflictError(`Cannot create account ${body.account_id}: it already exists`, {
-            extensions: { error: "account already exists" },
-          });
-        }
-        const after = { account_id: row.accountId, balance: formatMoney(row.balance) };
-        const cause = { correlationId: c.get("correlationId") };
-        await enqueue(tx, catalog, [
-          createEvent<AccountCreated>({
-            type: ACCOUNT_CREATED,
-            source: service,
-            subject: row.accountId,
-            cause,
-            data: after,
-          }),
-          auditEvent({
-            source: service,
-            actor,
-            action: "account.created",
-            target: { type: "account", id: row.accountId },
-            before: null,
-            after,
-            metadata: { request_id: c.get("requestId") },
-            cause,
-          }),
-        ]);
-        return after;
-      })
+      openAccount(deps, { accountId: body.account_id, balance: parsed.cents }, meta)
     );
     c.header("location", `/api/v1/accounts/${created.account_id}`);
     return c.json(created, 201);

@@ -1,7 +1,8 @@
 /** Postgres access for transactions. Money is bigint cents. */
 import type { Queryable } from "@flotilla/backbone";
+import type { FailureReason } from "@flotilla/contracts";
 import type { Cents } from "@flotilla/money";
-import type { FailureReason, Transaction, TransactionStatus } from "../domain/transaction.ts";
+import type { Transaction, TransactionStatus } from "../domain/transaction.ts";
 
 interface Raw {
   id: string;

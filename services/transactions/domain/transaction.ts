@@ -2,10 +2,12 @@
  * A transfer request and the rules of its status: pending → complete | failed, and a complete
  * transfer → rollback once its compensating transfer completes. Pure, no I/O.
  */
+import { z } from "@hono/zod-openapi";
+import type { FailureReason } from "@flotilla/contracts";
 import type { Cents } from "@flotilla/money";
 
-export type TransactionStatus = "pending" | "complete" | "failed" | "rollback";
-export type FailureReason = "insufficient_funds" | "account_not_found";
+export const transactionStatusSchema = z.enum(["pending", "complete", "failed", "rollback"]);
+export type TransactionStatus = z.infer<typeof transactionStatusSchema>;
 
 export interface Transaction {
   id: number;

@@ -4,7 +4,9 @@
  * database that is down, and lets one trial call through after a pause. Business errors
  * (a constraint, a conflict) do not count as failures.
  */
-import { breaker, dispositionOf, isBrokenCircuitError, UnavailableError } from "@flotilla/backbone";
+import { dispositionOf } from "./disposition.ts";
+import { UnavailableError } from "./errors.ts";
+import { breaker, isBrokenCircuitError } from "./resilience.ts";
 
 export type PostgresGuard = <T>(work: () => Promise<T>) => Promise<T>;
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ConflictError, isUnavailableError } from "@flotilla/backbone";
+import { ConflictError, isUnavailableError } from "./errors.ts";
 import { postgresGuard } from "./postgres_guard.ts";
 
 const refused = () => Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" });

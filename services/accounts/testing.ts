@@ -1,13 +1,19 @@
 /**
- * Test support: runs the accounts and transactions services as child processes (so a test
- * can SIGKILL them) on one test env, each with its own database, and gives the helpers the
- * saga tests share: open accounts, submit transfers, wait until they settle, read totals.
+ * Test support for the ledger and the transfer saga. `startLedgerFleet` runs the accounts and
+ * transactions services as child processes (so a test can SIGKILL them) on one test env, each
+ * with its own database, and gives the helpers the saga tests share: open accounts, submit
+ * transfers, wait until they settle, read totals, and check the ledger across both databases.
+ * It lives here, with the ledger check it runs: a service never imports another.
  */
 import assert from "node:assert/strict";
 import { connectPostgres, type Sql } from "@flotilla/backbone";
 import { fleetCatalog } from "@flotilla/contracts";
 import { eventually, type ServiceProcess, spawnService, type TestEnv } from "@flotilla/testkit";
-import { ledgerReport } from "../../../tools/ledger_check.ts";
+import { ledgerReport } from "./ledger_check.ts";
+
+/** Inserts an account and its opening posting, without the events (a bare ledger). */
+export { insertAccount } from "./adapters/accounts_repo.ts";
+export { applyTransfersHandler } from "./consumers.ts";
 
 export interface LedgerFleet {
   accounts: ServiceProcess;

@@ -1,15 +1,16 @@
 /** The JSON shape of a transaction, as the original API returned it (plus `reversal_of`). */
 import { z } from "@hono/zod-openapi";
+import { failureReasonSchema } from "@flotilla/contracts";
 import { formatMoney } from "@flotilla/money";
-import type { Transaction } from "../domain/transaction.ts";
+import { type Transaction, transactionStatusSchema } from "./transaction.ts";
 
 export const TransactionSchema = z.object({
   id: z.number().int().openapi({ example: 1 }),
   source_account_id: z.number().int().openapi({ example: 123 }),
   destination_account_id: z.number().int().openapi({ example: 456 }),
   amount: z.string().openapi({ example: "50.25" }),
-  status: z.enum(["pending", "complete", "failed", "rollback"]),
-  failure_reason: z.enum(["insufficient_funds", "account_not_found"]).nullable(),
+  status: transactionStatusSchema,
+  failure_reason: failureReasonSchema.nullable(),
   reversal_of: z.number().int().nullable(),
   created_at: z.string(),
   updated_at: z.string(),
