@@ -5,14 +5,14 @@
 import assert from "node:assert/strict";
 import { eventually, integration, testEnv } from "@flotilla/testkit";
 import { startProviderSim } from "../tools/provider-sim/main.ts";
-import type { Mailing } from "../services/mailer/domain/model.ts";
 import {
   FakeClock,
+  type Mailing,
   postJson,
   seedClients,
   startTestMailer,
   statusCounts,
-} from "../services/mailer/testing.ts";
+} from "@flotilla/mailer/testing";
 
 const ZONES = ["Europe/Moscow", "Asia/Vladivostok", "America/New_York"] as const;
 const PER_ZONE = 5;
