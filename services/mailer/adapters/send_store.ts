@@ -1,11 +1,11 @@
 /**
- * What senders read and write per message. Loads and `sent` marks are batched: concurrent
- * senders share one query to load their messages and one to mark them sent (each still waits
- * for its own row to commit). The other outcomes are rare enough to write one by one.
+ * What senders read and write per message. Loads and `sent` marks go through the backbone's
+ * Batcher (group commit): while one query is in flight the next senders gather, so hundreds of
+ * concurrent senders cost a few round trips instead of hundreds, and a lone sender waits for
+ * nobody. Each still waits for its own row. The other outcomes are rare: written one by one.
  */
-import type { Queryable, Sql } from "@flotilla/backbone";
+import { Batcher, type Queryable, type Sql } from "@flotilla/backbone";
 import type { MessageStatus } from "../domain/model.ts";
-import { Batch } from "./batch.ts";
 
 export interface SendJob {
   id: number;
@@ -33,30 +33,28 @@ export interface SendStore {
   final(id: number, status: "expired" | "failed", reason: string): Promise<void>;
 }
 
-export function sendStore(sql: Sql, options: { maxSize?: number; maxWaitMs?: number } = {}) {
-  const loads = new Batch<number, SendJob | undefined>(
-    async (ids) => {
-      const jobs = await loadSendJobs(sql, [...new Set(ids)]);
-      return ids.map((id) => jobs.get(id));
-    },
-    options.maxSize,
-    options.maxWaitMs,
-  );
-  const sents = new Batch<{ id: number; at: Date; attempted: boolean }, void>(
+/** Rows per batched query, and batched queries of each kind in flight at once. */
+const BATCH = { maxBatch: 256, concurrency: 4 };
+
+export function sendStore(sql: Sql): SendStore {
+  const loads = new Batcher<number, SendJob | undefined>(async (ids) => {
+    const jobs = await loadSendJobs(sql, [...new Set(ids)]);
+    return ids.map((id) => jobs.get(id));
+  }, BATCH);
+  const sents = new Batcher<{ id: number; at: Date; attempted: boolean }, void>(
     async (items) => {
       await markSentMany(sql, items);
       return items.map(() => undefined);
     },
-    options.maxSize,
-    options.maxWaitMs,
+    BATCH,
   );
   return {
-    load: (id) => loads.add(id),
-    sent: (id, at, attempted) => sents.add({ id, at, attempted }),
+    load: (id) => loads.submit(id),
+    sent: (id, at, attempted) => sents.submit({ id, at, attempted }),
     failed: (id, error) => recordFailure(sql, id, error),
     deferred: (id, until, reason) => markDeferred(sql, id, until, reason),
     final: (id, status, reason) => markFinal(sql, id, status, reason),
-  } satisfies SendStore;
+  };
 }
 
 /** Everything senders need for these messages, read at send time so edits take effect. */
