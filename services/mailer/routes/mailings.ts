@@ -18,7 +18,15 @@ import {
   statusCountsSchema,
   updateMailingSchema,
 } from "../domain/model.ts";
-import { idParam, pageQuery } from "./common.ts";
+import {
+  changeRoute,
+  createItemRoute,
+  deleteRoute,
+  idParam,
+  pageQuery,
+  pageRoute,
+  readRoute,
+} from "./common.ts";
 
 export interface MailingRouteDeps extends MailingDeps {
   /** Asks the scheduler for a pass now: a mailing may be due. */
@@ -34,16 +42,11 @@ export function mailingRoutes(deps: MailingRouteDeps) {
   const router = createRouter();
 
   router.openapi(
-    createRoute({
-      method: "post",
-      path: "/",
-      summary: "Create a mailing; it starts at start_at (at once when that has passed)",
-      request: { body: { content: jsonContent(createMailingSchema) } },
-      responses: {
-        201: { description: "Created", content: jsonContent(mailingSchema) },
-        400: { description: "Invalid request", content: problemContent },
-      },
-    }),
+    createItemRoute(
+      "Create a mailing; it starts at start_at (at once when that has passed)",
+      createMailingSchema,
+      mailingSchema,
+    ),
     async (c) => {
       const mailing = await createMailing(deps, c.req.valid("json"), commandMeta(c));
       deps.wakeScheduler();
@@ -51,21 +54,10 @@ export function mailingRoutes(deps: MailingRouteDeps) {
     },
   );
 
-  router.openapi(
-    createRoute({
-      method: "get",
-      path: "/",
-      summary: "Mailings, by id",
-      request: { query: pageQuery },
-      responses: {
-        200: { description: "A page of mailings", content: jsonContent(z.array(mailingSchema)) },
-      },
-    }),
-    async (c) => {
-      const { limit, offset } = c.req.valid("query");
-      return c.json(await listMailings(sql, limit, offset), 200);
-    },
-  );
+  router.openapi(pageRoute("mailings", mailingSchema), async (c) => {
+    const { limit, offset } = c.req.valid("query");
+    return c.json(await listMailings(sql, limit, offset), 200);
+  });
 
   router.openapi(
     createRoute({
@@ -88,24 +80,12 @@ export function mailingRoutes(deps: MailingRouteDeps) {
     },
   );
 
-  router.openapi(
-    createRoute({
-      method: "get",
-      path: "/{id}",
-      summary: "One mailing",
-      request: { params: idParam },
-      responses: {
-        200: { description: "The mailing", content: jsonContent(mailingSchema) },
-        404: { description: "No such mailing", content: problemContent },
-      },
-    }),
-    async (c) => {
-      const { id } = c.req.valid("param");
-      const mailing = await findMailing(sql, id);
-      if (!mailing) throw mailingNotFound(id);
-      return c.json(mailing, 200);
-    },
-  );
+  router.openapi(readRoute("mailing", mailingSchema), async (c) => {
+    const { id } = c.req.valid("param");
+    const mailing = await findMailing(sql, id);
+    if (!mailing) throw mailingNotFound(id);
+    return c.json(mailing, 200);
+  });
 
   router.openapi(
     createRoute({
@@ -142,18 +122,13 @@ export function mailingRoutes(deps: MailingRouteDeps) {
   );
 
   router.openapi(
-    createRoute({
-      method: "patch",
-      path: "/{id}",
-      summary: "Change a mailing; messages not yet sent follow the change",
-      request: { params: idParam, body: { content: jsonContent(updateMailingSchema) } },
-      responses: {
-        200: { description: "The mailing", content: jsonContent(mailingSchema) },
-        400: { description: "Invalid request", content: problemContent },
-        404: { description: "No such mailing", content: problemContent },
-        409: { description: "The mailing has finished", content: problemContent },
-      },
-    }),
+    changeRoute(
+      "mailing",
+      "Change a mailing; messages not yet sent follow the change",
+      updateMailingSchema,
+      mailingSchema,
+      "The mailing has finished",
+    ),
     async (c) => {
       const { id } = c.req.valid("param");
       const change = c.req.valid("json");
@@ -164,16 +139,7 @@ export function mailingRoutes(deps: MailingRouteDeps) {
   );
 
   router.openapi(
-    createRoute({
-      method: "delete",
-      path: "/{id}",
-      summary: "Delete a mailing; its messages not yet sent expire",
-      request: { params: idParam },
-      responses: {
-        204: { description: "Deleted" },
-        404: { description: "No such mailing", content: problemContent },
-      },
-    }),
+    deleteRoute("mailing", "Delete a mailing; its messages not yet sent expire"),
     async (c) => {
       await deleteMailing(deps, c.req.valid("param"), commandMeta(c));
       return c.body(null, 204);
