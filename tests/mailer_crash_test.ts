@@ -5,9 +5,13 @@
 import assert from "node:assert/strict";
 import { eventually, integration, spawnService, testEnv } from "@flotilla/testkit";
 import { startProviderSim } from "../tools/provider-sim/main.ts";
-import type { Mailing } from "../services/mailer/domain/model.ts";
-import { UNKNOWN_OUTCOME } from "../services/mailer/handlers/send.ts";
-import { postJson, seedClients, statusCounts } from "../services/mailer/testing.ts";
+import {
+  type Mailing,
+  postJson,
+  seedClients,
+  statusCounts,
+  UNKNOWN_OUTCOME,
+} from "@flotilla/mailer/testing";
 
 integration("mailer killed mid-mailing and restarted: none lost, none sent twice", async () => {
   await using env = await testEnv();

@@ -5,14 +5,14 @@
 import assert from "node:assert/strict";
 import { eventually, integration, testEnv } from "@flotilla/testkit";
 import { startProviderSim } from "../tools/provider-sim/main.ts";
-import type { Mailing } from "../services/mailer/domain/model.ts";
 import {
   FakeClock,
+  type Mailing,
   postJson,
   seedClients,
   startTestMailer,
   statusCounts,
-} from "../services/mailer/testing.ts";
+} from "@flotilla/mailer/testing";
 
 const ZONES = ["Europe/Moscow", "Asia/Vladivostok", "America/New_York"] as const;
 const PER_ZONE = 5;
@@ -107,5 +107,73 @@ integration(
     });
     await eventually("expired", async () => (await statusCounts(sql, mailing.id)).expired === 3);
     assert.equal(sim.records().length, 0);
+  },
+);
+
+integration(
+  "a started mailing's new filter expires who no longer matches and reaches who now does",
+  async () => {
+    await using env = await testEnv();
+    const sim = startProviderSim({ port: 0 });
+    env.defer(() => sim.stop());
+    const clock = new FakeClock("2026-01-15T07:00:00Z"); // 02:00 in New York: all deferred
+    const mailer = await startTestMailer(env, { providerUrl: sim.url, clock });
+    const sql = env.sql();
+    const ids = await seedClients(sql, 6, (i) => ({
+      tag: i < 3 ? "a" : "b",
+      timezone: "America/New_York",
+    }));
+    const mailing = await postJson<Mailing>(`${mailer.url}/api/v1/mailings`, {
+      start_at: "2026-01-15T06:00:00Z",
+      end_at: "2026-01-17T00:00:00Z",
+      text: "Refiltered",
+      filter: { tags: ["a"] },
+      send_window: { start: "09:00", end: "21:00" },
+    });
+    await eventually(
+      "a deferred",
+      async () => (await statusCounts(sql, mailing.id)).deferred === 3,
+    );
+    await postJson(
+      `${mailer.url}/api/v1/mailings/${mailing.id}`,
+      { filter: { tags: ["b"] } },
+      "PATCH",
+    );
+    await eventually("a expired, b deferred", async () => {
+      const c = await statusCounts(sql, mailing.id);
+      return c.expired === 3 && c.deferred === 3;
+    });
+    const gone = ids[5];
+    assert.equal(
+      (await fetch(`${mailer.url}/api/v1/clients/${gone}`, { method: "DELETE" })).status,
+      204,
+    );
+    const errors = await sql<{ client_id: string; last_error: string }[]>`
+      select client_id, last_error from messages where status = 'expired' order by client_id`;
+    assert.deepEqual(errors.map((e) => [Number(e.client_id), e.last_error]), [
+      ...ids.slice(0, 3).map((id) => [id, "the client no longer matches the mailing filter"]),
+      [gone, "the client was deleted"],
+    ]);
+
+    clock.set("2026-01-15T14:00:00Z");
+    await eventually("b sent", async () => (await statusCounts(sql, mailing.id)).sent === 2);
+    assert.deepEqual(
+      sim.records().map((r) => r.phone).sort(),
+      [79_000_000_003, 79_000_000_004],
+    );
+
+    clock.set("2026-01-17T00:00:00Z");
+    await eventually("finished", async () => {
+      const [row] = await sql<{ state: string }[]>`
+        select state from mailings where id = ${mailing.id}`;
+      return row.state === "finished";
+    });
+    const late = await fetch(`${mailer.url}/api/v1/mailings/${mailing.id}`, {
+      method: "PATCH",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ text: "too late" }),
+    });
+    assert.equal(late.status, 409);
+    await late.body?.cancel();
   },
 );

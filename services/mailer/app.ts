@@ -1,32 +1,24 @@
-/** The mailer's HTTP app: clients, mailings and statistics on the shared Hono base. */
+/** The mailer's HTTP app: `createApp(deps)` for the service and for tests. */
 import type { KV } from "@nats-io/kv";
 import {
-  type Catalog,
   createHttpApp,
   idempotency,
   type Logger,
   type Metrics,
   type ReadinessCheck,
-  type Sql,
 } from "@flotilla/backbone";
-import type { Clock } from "./domain/clock.ts";
 import { clientRoutes } from "./routes/clients.ts";
-import { mailingRoutes } from "./routes/mailings.ts";
+import { type MailingRouteDeps, mailingRoutes } from "./routes/mailings.ts";
 
-export interface AppDeps {
-  service: string;
+export interface MailerDeps extends MailingRouteDeps {
   logger: Logger;
   metrics: Metrics;
-  sql: Sql;
-  catalog: Catalog;
-  clock: Clock;
-  wakeScheduler: () => void;
-  readiness?: Record<string, ReadinessCheck>;
-  /** The idempotency bucket; without it, Idempotency-Key is ignored. */
+  /** The idempotency bucket; without it Idempotency-Key is ignored. */
   idempotencyKv?: KV;
+  readiness?: Record<string, ReadinessCheck>;
 }
 
-export function createApp(deps: AppDeps) {
+export function createApp(deps: MailerDeps) {
   const app = createHttpApp({
     service: deps.service,
     logger: deps.logger,

@@ -155,3 +155,39 @@ integration(
     assert.ok(docs.body.paths["/api/v1/mailings/{id}/stats"]);
   },
 );
+
+integration(
+  "every client and mailing change writes its audit record; a refused one none",
+  async () => {
+    const { env, sql, call } = await setup();
+    await using _ = env;
+    const client = await call("POST", "/api/v1/clients", { phone: 79161234567, timezone: "UTC" });
+    assert.equal((await call("POST", "/api/v1/clients", client.body)).status, 409);
+    await call("PATCH", `/api/v1/clients/${client.body.id}`, { tag: "vip" });
+    await call("DELETE", `/api/v1/clients/${client.body.id}`);
+    const created = await call("POST", "/api/v1/mailings", mailing);
+    await call("PATCH", `/api/v1/mailings/${created.body.id}`, { text: "new" });
+    await call("DELETE", `/api/v1/mailings/${created.body.id}`);
+    const rows = await sql<{ payload: string }[]>`select payload from outbox order by seq`;
+    const audits = rows.map((r) => JSON.parse(r.payload)).filter((e) =>
+      e.type === "audit.recorded"
+    );
+    assert.deepEqual(
+      audits.map((e) => [
+        e.subject,
+        e.data.action,
+        e.data.changes.before?.tag ?? e.data.changes.before?.text ?? null,
+        e.data.changes.after?.tag ?? e.data.changes.after?.text ?? null,
+      ]),
+      [
+        [`client:${client.body.id}`, "client.created", null, ""],
+        [`client:${client.body.id}`, "client.updated", "", "vip"],
+        [`client:${client.body.id}`, "client.deleted", "vip", null],
+        [`mailing:${created.body.id}`, "mailing.created", null, "Hi"],
+        [`mailing:${created.body.id}`, "mailing.updated", "Hi", "new"],
+        [`mailing:${created.body.id}`, "mailing.deleted", "new", null],
+      ],
+    );
+    assert.ok(audits.every((e) => e.source === "mailer" && e.data.actor.type === "anonymous"));
+  },
+);

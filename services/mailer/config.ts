@@ -2,8 +2,10 @@
 import { z } from "zod";
 import { baseShape, env, loadConfig } from "@flotilla/backbone";
 
-export const mailerShape = {
-  ...baseShape("mailer", 8088),
+export const SERVICE = "mailer";
+
+const mailerShape = {
+  ...baseShape(SERVICE, 8088),
   PROVIDER_URL: env.url("http://127.0.0.1:8090"),
   PROVIDER_TOKEN: z.string().min(1).default("dev-token"),
   /** One provider call at most this long. */

@@ -1,9 +1,16 @@
-/** Test support for the mailer: a movable clock, an in-process mailer, seeded clients. */
-import type { Sql } from "@flotilla/backbone";
-import type { TestEnv } from "@flotilla/testkit";
+/**
+ * Test support for the mailer (`@flotilla/mailer/testing`): a movable clock, the mailer run
+ * in-process by the launcher, seeded clients, and the shapes and texts tests check against.
+ */
+import { Loop, runService, type Sql } from "@flotilla/backbone";
 import { freePort } from "@flotilla/infra";
-import type { Clock } from "./domain/clock.ts";
-import { type RunningMailer, startMailer } from "./main.ts";
+import type { TestEnv } from "@flotilla/testkit";
+import { loadMailerConfig } from "./config.ts";
+import { type Clock, systemClock } from "./domain/clock.ts";
+import { mailerService } from "./service.ts";
+
+export type { Mailing } from "./domain/model.ts";
+export { UNKNOWN_OUTCOME } from "./handlers/send.ts";
 
 /** A clock that stands still until told to move. */
 export class FakeClock implements Clock {
@@ -19,8 +26,10 @@ export class FakeClock implements Clock {
   }
 }
 
-export interface TestMailer extends RunningMailer {
+export interface TestMailer {
   url: string;
+  scheduler: Loop;
+  stop(): Promise<void>;
 }
 
 /** The mailer in this process, on the env's NATS and database; stopped with the env. */
@@ -29,9 +38,8 @@ export async function startTestMailer(
   options: { providerUrl: string; clock?: Clock; env?: Record<string, string> },
 ): Promise<TestMailer> {
   const port = freePort();
-  const mailer = await startMailer({
-    clock: options.clock,
-    env: {
+  const definition = mailerService(
+    loadMailerConfig({
       PORT: String(port),
       NATS_URL: env.natsUrl,
       DATABASE_URL: env.databaseUrl,
@@ -42,10 +50,21 @@ export async function startTestMailer(
       BREAKER_HALF_OPEN_MS: "500",
       SENDER_CONCURRENCY: "16",
       ...options.env,
+    }),
+    options.clock ?? systemClock,
+  );
+  let scheduler: Loop | undefined;
+  const running = await runService({
+    ...definition,
+    async start(rt) {
+      const parts = await definition.start(rt);
+      scheduler = parts.workers?.find((w): w is Loop => w instanceof Loop);
+      return parts;
     },
-  });
-  env.defer(() => mailer.stop());
-  return { ...mailer, url: `http://127.0.0.1:${port}` };
+  }, { handleSignals: false, hostname: "127.0.0.1" });
+  env.defer(() => running.stop());
+  if (!scheduler) throw new Error("the mailer started without its scheduler");
+  return { url: `http://127.0.0.1:${port}`, scheduler, stop: () => running.stop() };
 }
 
 /** Inserts clients straight into the table: phones 7900000000n, tags and zones as given. */

@@ -6,6 +6,7 @@
  */
 import postgres from "postgres";
 import { ensureDatabase, freePort, startNats, startPostgres } from "@flotilla/infra";
+import { seedClients } from "@flotilla/mailer/testing";
 import { startProviderSim } from "../provider-sim/main.ts";
 
 const CLIENTS = Number(Deno.args[0] ?? 50_000);
@@ -74,15 +75,8 @@ try {
   }
 
   const seeded = Date.now();
-  for (let i = 0; i < CLIENTS; i += 5_000) {
-    const rows = Array.from({ length: Math.min(5_000, CLIENTS - i) }, (_, k) => ({
-      phone: String(79_000_000_000 + i + k),
-      operator_code: "900",
-      tag: "bench",
-      timezone: ["Europe/Moscow", "Asia/Vladivostok", "America/New_York"][(i + k) % 3],
-    }));
-    await sql`insert into clients ${sql(rows, "phone", "operator_code", "tag", "timezone")}`;
-  }
+  const zones = ["Europe/Moscow", "Asia/Vladivostok", "America/New_York"];
+  await seedClients(sql, CLIENTS, (i) => ({ tag: "bench", timezone: zones[i % 3] }));
   console.log(
     `seeded ${CLIENTS} clients in ${
       Date.now() - seeded

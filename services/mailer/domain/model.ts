@@ -1,50 +1,10 @@
 /** Clients, mailings and messages: the shapes the API accepts and returns, and their rules. */
 import { z } from "@hono/zod-openapi";
+import { ConflictError, ValidationError } from "@flotilla/backbone";
 import { formatClock, isValidTimeZone, parseClock, type SendWindow } from "./window.ts";
 
 export const MESSAGE_STATUSES = ["pending", "sent", "failed", "deferred", "expired"] as const;
 export type MessageStatus = typeof MESSAGE_STATUSES[number];
-
-export interface Client {
-  id: number;
-  phone: string;
-  operator_code: string;
-  tag: string;
-  timezone: string;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface MailingFilter {
-  operator_codes: string[];
-  tags: string[];
-}
-
-export interface Mailing {
-  id: number;
-  start_at: string;
-  end_at: string;
-  text: string;
-  filter: MailingFilter;
-  send_window: { start: string; end: string } | null;
-  state: "scheduled" | "running" | "finished";
-  started_at: string | null;
-  finished_at: string | null;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface Message {
-  id: number;
-  mailing_id: number;
-  client_id: number;
-  status: MessageStatus;
-  attempts: number;
-  last_error: string | null;
-  created_at: string;
-  sent_at: string | null;
-  due_at: string | null;
-}
 
 const PHONE = /^7\d{10}$/;
 
@@ -71,6 +31,7 @@ export const createClientSchema = z.object({
   tag: tagSchema.default(""),
   timezone: timeZoneSchema,
 }).openapi("NewClient");
+export type NewClient = z.infer<typeof createClientSchema>;
 
 export const updateClientSchema = z.object({
   phone: phoneSchema.optional(),
@@ -78,6 +39,7 @@ export const updateClientSchema = z.object({
   tag: tagSchema.optional(),
   timezone: timeZoneSchema.optional(),
 }).openapi("ClientChange");
+export type ClientChange = z.infer<typeof updateClientSchema>;
 
 export const clientSchema = z.object({
   id: z.number().int(),
@@ -88,6 +50,7 @@ export const clientSchema = z.object({
   created_at: z.string(),
   updated_at: z.string(),
 }).openapi("Client");
+export type Client = z.infer<typeof clientSchema>;
 
 const clockSchema = z.string().refine((v) => parseClock(v) !== undefined, {
   message: "expected HH:MM",
@@ -143,6 +106,12 @@ export const mailingSchema = z.object({
   created_at: z.string(),
   updated_at: z.string(),
 }).openapi("Mailing");
+export type Mailing = z.infer<typeof mailingSchema>;
+/** What a mailing is made of: what creating one gives and a change may replace. */
+export type MailingFields = Pick<
+  Mailing,
+  "start_at" | "end_at" | "text" | "filter" | "send_window"
+>;
 
 export const statusCountsSchema = z.object({
   total: z.number().int(),
@@ -165,6 +134,7 @@ export const messageSchema = z.object({
   sent_at: z.string().nullable(),
   due_at: z.string().nullable(),
 }).openapi("Message");
+export type Message = z.infer<typeof messageSchema>;
 
 export function windowOf(
   w: { start: string; end: string } | null | undefined,
@@ -177,4 +147,36 @@ export function windowText(start: number | null, end: number | null) {
   return start === null || end === null
     ? null
     : { start: formatClock(start), end: formatClock(end) };
+}
+
+/** A client after a change: a new phone derives a new operator code unless one is given. */
+export function changedClient(before: Client, change: ClientChange): Client {
+  return {
+    ...before,
+    phone: change.phone ?? before.phone,
+    operator_code: change.operator_code ??
+      (change.phone ? operatorCodeOf(change.phone) : before.operator_code),
+    tag: change.tag ?? before.tag,
+    timezone: change.timezone ?? before.timezone,
+  };
+}
+
+/** A mailing after a change, checked as a whole; a finished mailing cannot change. */
+export function changedMailing(before: Mailing, change: MailingChange): MailingFields {
+  if (before.state === "finished") {
+    throw new ConflictError(`Cannot change mailing ${before.id}: it has finished`);
+  }
+  const after = {
+    start_at: change.start_at ?? before.start_at,
+    end_at: change.end_at ?? before.end_at,
+    text: change.text ?? before.text,
+    filter: change.filter ?? before.filter,
+    send_window: change.send_window === undefined ? before.send_window : change.send_window,
+  };
+  if (Date.parse(after.end_at) <= Date.parse(after.start_at)) {
+    throw ValidationError.of("Invalid request", [
+      { path: change.end_at ? "end_at" : "start_at", message: "end_at must be after start_at" },
+    ]);
+  }
+  return after;
 }

@@ -10,20 +10,17 @@ import {
   isUnavailableError,
   type Metrics,
   PermanentError,
-  type Sql,
   UnavailableError,
 } from "@flotilla/backbone";
 import type { SendRequested } from "@flotilla/contracts";
 import type { SendClaims } from "../adapters/claims.ts";
 import type { ProviderClient } from "../adapters/provider.ts";
-import { markDeferred, markFinal, recordFailure } from "../adapters/repo.ts";
 import type { SendStore } from "../adapters/send_store.ts";
 import type { Clock } from "../domain/clock.ts";
 import { decideSend } from "../domain/send_decision.ts";
 
 export interface SendDeps {
-  sql: Sql;
-  /** Batched per-message reads and `sent` writes. */
+  /** The messages' reads and writes (loads and `sent` marks batched). */
   store: SendStore;
   claims: SendClaims;
   provider: ProviderClient;
@@ -40,7 +37,7 @@ export const UNKNOWN_OUTCOME =
   "outcome unknown: the sender stopped during the provider call; not resent (at most once)";
 
 export function sendHandler(deps: SendDeps): Handler<SendRequested> {
-  const { sql, store, claims, provider, clock } = deps;
+  const { store, claims, provider, clock } = deps;
   const outcomes = deps.metrics.counter(
     "mailer_send_outcomes_total",
     "What senders did with work-queue messages (sent, deferred, expired, failed, retry, held, skipped, unknown)",
@@ -66,7 +63,7 @@ export function sendHandler(deps: SendDeps): Handler<SendRequested> {
     }
     if (job.mailing_deleted || job.phone === null || job.timezone === null) {
       const reason = job.mailing_deleted ? "the mailing was deleted" : "the client was deleted";
-      await markFinal(sql, id, "expired", reason);
+      await store.final(id, "expired", reason);
       count("expired");
       return;
     }
@@ -89,13 +86,13 @@ export function sendHandler(deps: SendDeps): Handler<SendRequested> {
       endMarginMs: deps.endMarginMs,
     });
     if (decision.kind === "expire") {
-      await markFinal(sql, id, "expired", decision.reason);
+      await store.final(id, "expired", decision.reason);
       count("expired");
       log.debug("message expired", { reason: decision.reason });
       return;
     }
     if (decision.kind === "defer") {
-      await markDeferred(sql, id, decision.until, decision.reason);
+      await store.deferred(id, decision.until, decision.reason);
       count("deferred");
       log.debug("message deferred", { until: decision.until.toISOString() });
       return;
@@ -118,7 +115,7 @@ export function sendHandler(deps: SendDeps): Handler<SendRequested> {
         return;
       }
       if (claim.state === "unknown") {
-        await markFinal(sql, id, "failed", UNKNOWN_OUTCOME);
+        await store.final(id, "failed", UNKNOWN_OUTCOME);
         count("unknown");
         return;
       }
@@ -130,7 +127,7 @@ export function sendHandler(deps: SendDeps): Handler<SendRequested> {
         throw new Error(`Message ${id} is being sent by ${claim.owner}; trying again later`);
       } else {
         await claims.markUnknown(id, taken.revision, now.getTime());
-        await markFinal(sql, id, "failed", UNKNOWN_OUTCOME);
+        await store.final(id, "failed", UNKNOWN_OUTCOME);
         count("unknown");
         log.warn("send outcome unknown; not resending", { owner: claim.owner });
         return;
@@ -152,13 +149,13 @@ export function sendHandler(deps: SendDeps): Handler<SendRequested> {
       } finally {
         inFlight.delete(id);
       }
-      await recordFailure(sql, id, errorMessage(err));
+      await store.failed(id, errorMessage(err));
       if (isUnavailableError(err)) {
         count("held");
         throw err;
       }
       if (ctx.deliveryCount >= deps.maxDeliveries) {
-        await markFinal(sql, id, "failed", errorMessage(err));
+        await store.final(id, "failed", errorMessage(err));
         count("failed");
         throw new PermanentError(
           `Gave up on message ${id} after ${ctx.deliveryCount} deliveries: ${errorMessage(err)}`,
