@@ -9,7 +9,7 @@
 import type { KV } from "@nats-io/kv";
 import type { MiddlewareHandler } from "hono";
 import { defineCatalog } from "./catalog.ts";
-import type { AppEnv } from "./http.ts";
+import type { AppEnv } from "./http/app.ts";
 import { problem, problemResponse } from "./problem.ts";
 
 export const IDEMPOTENCY_BUCKET = "idempotency";

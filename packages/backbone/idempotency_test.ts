@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Kvm } from "@nats-io/kv";
 import { integration, testCatalog, testEnv } from "@flotilla/testkit";
-import { createHttpApp } from "./http.ts";
+import { createHttpApp } from "./http/app.ts";
 import { idempotency, IDEMPOTENCY_BUCKET } from "./idempotency.ts";
 import { silentLogger } from "./log.ts";
 import { createMetrics } from "./metrics.ts";

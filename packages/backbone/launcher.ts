@@ -17,7 +17,7 @@ import { type ConsumerOptions, type RunningConsumer, startConsumer } from "./con
 import { connectPostgres, postgresReady, type Sql, survivePostgresSocketRace } from "./db.ts";
 import { dispositionOf } from "./disposition.ts";
 import { errorMessage } from "./errors.ts";
-import type { ReadinessCheck } from "./http.ts";
+import type { ReadinessCheck } from "./http/app.ts";
 import { createLogger, type Logger, type LogLevel } from "./log.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import { BACKBONE_SCOPE, migrate } from "./migrate.ts";

@@ -75,20 +75,17 @@ export {
   UnsupportedMediaTypeError,
   ValidationError,
 } from "./errors.ts";
+export { commandMeta, requestActor } from "./http/actor.ts";
 export {
   type AppEnv,
   type AppVariables,
-  commandMeta,
   createHttpApp,
-  createRouter,
   type HttpAppOptions,
   type OpenApiDocument,
   type ReadinessCheck,
   type ReadinessReport,
-  requestActor,
-  type RouterOptions,
-  validationHook,
-} from "./http.ts";
+} from "./http/app.ts";
+export { createRouter, type RouterOptions, validationHook } from "./http/router.ts";
 export { idempotency, IDEMPOTENCY_BUCKET, idempotencyCatalog } from "./idempotency.ts";
 export { isUuid, uuidv7 } from "./ids.ts";
 export { createLogger, type Logger, type LogLevel, silentLogger } from "./log.ts";
@@ -100,7 +97,7 @@ export {
   problemContent,
   problemResponse as problemResponseSpec,
   problemSchema,
-} from "./openapi.ts";
+} from "./http/openapi.ts";
 export { enqueue, OUTBOX_CHANNEL, OutboxRelay, type RelayOptions } from "./outbox.ts";
 export {
   problem,
@@ -112,13 +109,6 @@ export {
 export { type PostgresGuard, postgresGuard } from "./postgres_guard.ts";
 export { provision, type ProvisionReport } from "./provision.ts";
 export * from "./resilience.ts";
-export {
-  bootstrap,
-  type BootstrapOptions,
-  type Fetchable,
-  type Runtime,
-  serve,
-} from "./service.ts";
 export {
   type BaseConfig,
   type ConsumerDeclaration,

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { createRoute, z } from "@hono/zod-openapi";
-import { NotFoundError } from "./errors.ts";
-import { createHttpApp, createRouter, type ReadinessReport } from "./http.ts";
-import { createLogger } from "./log.ts";
-import { createMetrics } from "./metrics.ts";
+import { NotFoundError } from "../errors.ts";
+import { createHttpApp, type ReadinessReport } from "./app.ts";
+import { createRouter } from "./router.ts";
+import { createLogger } from "../log.ts";
+import { createMetrics } from "../metrics.ts";
 
 function app(ready = true) {
   const lines: string[] = [];
