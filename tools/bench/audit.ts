@@ -10,7 +10,7 @@
  *     serves the auditlog HTTP app on 127.0.0.1 and times Q queries by actor and Q by target
  *     (first page of 50, newest first): p50 / p99 / max.
  */
-import { AckPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { jetstream } from "@nats-io/jetstream";
 import { Objm } from "@nats-io/obj";
 import { connect } from "@nats-io/transport";
 import { AUDIT_EXPORTS_BUCKET, AUDIT_STREAM } from "@flotilla/contracts";
@@ -31,17 +31,21 @@ import {
   searchLogs,
   startIngest,
 } from "@flotilla/auditlog/testing";
-import { ensureDatabase, freePort, startNats, startPostgres } from "@flotilla/infra";
+import { freePort } from "@flotilla/infra";
+import {
+  ascending,
+  Bench,
+  loadAverage,
+  numberFlags,
+  percentile,
+  publishInBatches,
+  rawConsume,
+  waitFor,
+} from "./kit/mod.ts";
 
-const arg = (name: string, fallback: number) => {
-  const i = Deno.args.indexOf(`--${name}`);
-  return i >= 0 ? Number(Deno.args[i + 1]) : fallback;
-};
-const N = arg("events", 100_000);
-const ROWS = arg("rows", 1_000_000);
-const QUERIES = arg("queries", 1_000);
-const BATCH = arg("batch", 1_000);
-const PIPELINES = arg("pipelines", 2);
+const { events: N, rows: ROWS, queries: QUERIES, batch: BATCH, pipelines: PIPELINES } = numberFlags(
+  { events: 100_000, rows: 1_000_000, queries: 1_000, batch: 1_000, pipelines: 2 },
+);
 const PHASE_LIMIT_MS = 300_000;
 
 const log = (line: string) => console.log(line);
@@ -59,21 +63,17 @@ const bounded = <T>(what: string, p: Promise<T>): Promise<T> => {
   ]).finally(() => clearTimeout(timer));
 };
 
-const dir = await Deno.makeTempDir({ prefix: "flotilla-bench-audit-" });
-await Deno.chmod(dir, 0o755);
-const nats = await startNats({ dir: `${dir}/nats` });
-const pg = await startPostgres({ dir: `${dir}/pg` });
-let server: Deno.HttpServer | undefined;
-try {
+await Bench.run("audit", async (bench) => {
+  const nats = await bench.nats();
+  const pg = await bench.postgres({ databases: ["auditlog"] });
   const nc = await connect({ servers: nats.url });
+  bench.defer(() => nc.close());
   await provision(nc, auditlogCatalog);
-  await ensureDatabase(pg.url, "auditlog");
   const sql = connectPostgres({ url: pg.urlFor("auditlog"), name: "bench-audit", max: 12 });
+  bench.defer(() => sql.end());
   await migrate(sql, [BACKBONE_SCOPE, "auditlog"]);
   const js = jetstream(nc);
-  const jsm = await jetstreamManager(nc);
-  const load = () => Deno.loadavg().map((l) => l.toFixed(1)).join(" ");
-  log(`load average at start: ${load()} (2 cores)`);
+  log(`load average at start: ${loadAverage()} (${navigator.hardwareConcurrency} cores)`);
   log(
     `auditlog benchmark: ${N.toLocaleString("en-US")} events, ${
       ROWS.toLocaleString("en-US")
@@ -83,8 +83,7 @@ try {
   // 1. Publish.
   const encoder = new TextEncoder();
   let t0 = performance.now();
-  const window: Promise<unknown>[] = [];
-  for (let i = 0; i < N; i++) {
+  await publishInBatches(N, (i) => {
     const e = auditEvent({
       source: ["accounts", "transactions", "users", "listings"][i % 4],
       actor: {
@@ -99,35 +98,15 @@ try {
       after: { balance: i + 10, currency: "EUR" },
       metadata: { request_id: `req-${i}` },
     });
-    window.push(js.publish("audit.recorded", encoder.encode(JSON.stringify(e)), { msgID: e.id }));
-    if (window.length >= 1_000) await Promise.all(window.splice(0));
-  }
-  await Promise.all(window);
+    return js.publish("audit.recorded", encoder.encode(JSON.stringify(e)), { msgID: e.id });
+  });
   log(`publish: ${rate(N, (performance.now() - t0) / 1000)} events/s`);
 
   // 2. Raw consume + ack of the same messages.
-  await jsm.consumers.add(AUDIT_STREAM, {
-    durable_name: "bench-raw",
-    ack_policy: AckPolicy.Explicit,
-    max_ack_pending: 10_000,
-  });
-  t0 = performance.now();
-  await bounded(
+  const rawSeconds = await bounded(
     "raw consume",
-    (async () => {
-      const iter = await (await js.consumers.get(AUDIT_STREAM, "bench-raw")).consume({
-        max_messages: 1_000,
-      });
-      let n = 0;
-      for await (const m of iter) {
-        JSON.parse(new TextDecoder().decode(m.data));
-        m.ack();
-        if (++n === N) break;
-      }
-      await iter.close();
-    })(),
+    rawConsume(nc, AUDIT_STREAM, N, { maxAckPending: 10_000, parse: true }),
   );
-  const rawSeconds = (performance.now() - t0) / 1000;
   const rawRate = N / rawSeconds;
   log(
     `raw consume+ack: ${N} messages in ${rawSeconds.toFixed(2)} s = ${
@@ -144,16 +123,10 @@ try {
     logger: createLogger({ service: "bench-audit", level: "warn" }),
     metrics,
   }, { AUDIT_BATCH_SIZE: BATCH, AUDIT_BATCH_WAIT_MS: 20, AUDIT_PIPELINES: PIPELINES });
-  await bounded(
-    "ingest",
-    (async () => {
-      while (true) {
-        const [{ seq }] = await sql<{ seq: string }[]>`select seq from audit_chain_head`;
-        if (Number(seq) >= N) break;
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    })(),
-  );
+  await waitFor("ingest", async () => {
+    const [{ seq }] = await sql<{ seq: string }[]>`select seq from audit_chain_head`;
+    return Number(seq) >= N || undefined;
+  }, { timeoutMs: PHASE_LIMIT_MS, intervalMs: 10 });
   const storedSeconds = (performance.now() - t0) / 1000;
   const storedRate = N / storedSeconds;
   await Promise.all(consumers.map((c) => c.stop()));
@@ -177,7 +150,8 @@ try {
     exportsBucket: () => new Objm(nc).open(AUDIT_EXPORTS_BUCKET),
   });
   const port = freePort();
-  server = Deno.serve({ hostname: "127.0.0.1", port, onListen: () => {} }, app.fetch);
+  const server = Deno.serve({ hostname: "127.0.0.1", port, onListen: () => {} }, app.fetch);
+  bench.defer(() => server.shutdown());
   const base = `http://127.0.0.1:${port}/api/v1/audit-logs`;
 
   t0 = performance.now();
@@ -213,8 +187,6 @@ try {
     } s`,
   );
 
-  const percentile = (sorted: number[], p: number) =>
-    sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
   const time = async (label: string, url: (i: number) => string | Promise<string>) => {
     for (let i = 0; i < 50; i++) await (await fetch(await url(i))).arrayBuffer(); // warm-up
     const took: number[] = [];
@@ -228,7 +200,7 @@ try {
       if (res.status !== 200) throw new Error(`${label}: ${res.status} ${JSON.stringify(body)}`);
       rows += body.data.length;
     }
-    took.sort((a, b) => a - b);
+    took.sort(ascending);
     // The same requests' database part alone: the repository call the route makes.
     const inDb: number[] = [];
     for (let i = 0; i < QUERIES; i++) {
@@ -244,15 +216,15 @@ try {
       });
       inDb.push(performance.now() - started);
     }
-    inDb.sort((a, b) => a - b);
+    inDb.sort(ascending);
     log(
       `query by ${label}: ${QUERIES} requests, ${(rows / QUERIES).toFixed(1)} rows each: p50 ${
-        percentile(took, 50).toFixed(2)
-      } ms, p99 ${percentile(took, 99).toFixed(2)} ms, max ${
+        percentile(took, 0.5).toFixed(2)
+      } ms, p99 ${percentile(took, 0.99).toFixed(2)} ms, max ${
         took[took.length - 1].toFixed(2)
       } ms (target p99 ≤ 20 ms); repository call alone: p50 ${
-        percentile(inDb, 50).toFixed(2)
-      } ms, p99 ${percentile(inDb, 99).toFixed(2)} ms`,
+        percentile(inDb, 0.5).toFixed(2)
+      } ms, p99 ${percentile(inDb, 0.99).toFixed(2)} ms`,
     );
   };
   const pick = (i: number, mod: number) => (i * 7919) % mod;
@@ -274,14 +246,5 @@ try {
       });
     })(),
   );
-  log(`load average at end: ${load()}`);
-  await server.shutdown();
-  server = undefined;
-  await sql.end();
-  await nc.close();
-} finally {
-  await server?.shutdown();
-  await nats.stop();
-  await pg.stop();
-  await Deno.remove(dir, { recursive: true }).catch(() => {});
-}
+  log(`load average at end: ${loadAverage()}`);
+});
