@@ -36,7 +36,10 @@ export {
   type MessageContext,
   type RunningConsumer,
   startConsumer,
+  type TransactionalHandler,
+  type TransactionContext,
 } from "./consumer.ts";
+export { type ConsumerDeclaration } from "./consumer/declaration.ts";
 export {
   connectPostgres,
   postgresReady,
@@ -118,7 +121,6 @@ export {
 } from "./service.ts";
 export {
   type BaseConfig,
-  type ConsumerDeclaration,
   defineService,
   type Fetchable as ServiceFetchable,
   type Needs,
