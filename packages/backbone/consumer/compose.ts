@@ -1,7 +1,8 @@
 /**
  * The consumer as a pipeline. A unit of work is the messages handled together (one, or a
  * batch); every step is a function from the rest of the pipeline to a new head of it, so
- * steps wrap one another like HTTP middleware:
+ * steps wrap one another like HTTP middleware. After `decoding` (the entry, which turns
+ * messages into events):
  *
  *   metrics → settle → isolate (batch mode) → hold → inbox + handler
  *

@@ -31,6 +31,7 @@ export function envelopeDecoder<T>(catalog: Catalog): Decoder<T> {
         issuesFromZod(data.error).map((i) => ({ ...i, path: `data.${i.path}`.replace(/\.$/, "") })),
       );
     }
+    // T is the caller's name for what this type's schema, just checked, describes.
     return { ...env.data, data: data.data } as Envelope<T>;
   };
 }
