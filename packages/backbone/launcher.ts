@@ -11,9 +11,9 @@
 import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
 import { type KV, Kvm } from "@nats-io/kv";
 import { type ObjectStore, Objm } from "@nats-io/obj";
-import { ExponentialBackoff, handleWhen, retry } from "cockatiel";
 import type { Catalog } from "./catalog.ts";
-import { type ConsumerOptions, type RunningConsumer, startConsumer } from "./consumer.ts";
+import { type RunningConsumer, startConsumer } from "./consumer.ts";
+import { type ConsumerDeclaration, declaredOptions } from "./consumer/declaration.ts";
 import { connectPostgres, postgresReady, type Sql, survivePostgresSocketRace } from "./db.ts";
 import { dispositionOf } from "./disposition.ts";
 import { errorMessage } from "./errors.ts";
@@ -24,6 +24,7 @@ import { BACKBONE_SCOPE, migrate } from "./migrate.ts";
 import { connectNats, type NatsHandle } from "./nats.ts";
 import { OutboxRelay } from "./outbox.ts";
 import { provision } from "./provision.ts";
+import { retryWhile } from "./resilience.ts";
 import { Lifecycle } from "./shutdown.ts";
 
 /** The configuration every service has (see `baseShape`). */
@@ -97,18 +98,6 @@ export interface Worker {
   stop(): void | Promise<void>;
 }
 
-/** A consumer as a service declares it; the launcher supplies the connection and the rest. */
-// deno-lint-ignore no-explicit-any
-export type ConsumerDeclaration<T = any> =
-  & DistributiveOmit<ConsumerOptions<T>, "nc" | "catalog" | "logger" | "metrics" | "sql">
-  & {
-    /** Run handlers in a Postgres transaction with the inbox (needs `postgres`). */
-    transactional?: boolean;
-    /** Start this many copies on the same durable (pipelines in one process). */
-    copies?: number;
-  };
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-
 export interface ServiceParts {
   app: Fetchable;
   consumers?: ConsumerDeclaration[];
@@ -157,15 +146,17 @@ export async function runService<C extends BaseConfig, N extends Needs>(
   const readiness: Record<string, ReadinessCheck> = {};
   // Start-up waits for its dependencies instead of crashing: NATS may be up before JetStream
   // is ready, Postgres may still be starting.
-  const untilAvailable = retry(handleWhen((err) => dispositionOf(err) !== "dead_letter"), {
-    maxAttempts: Number.MAX_SAFE_INTEGER,
-    backoff: new ExponentialBackoff({ initialDelay: 250, maxDelay: 5_000 }),
-  });
-  untilAvailable.onRetry((reason) =>
-    logger.warn("a dependency is not ready; retrying start-up step", {
-      error: "error" in reason ? errorMessage(reason.error) : "",
-    })
-  );
+  const untilAvailable = <R>(step: () => Promise<R>) =>
+    retryWhile(step, {
+      when: (err) => dispositionOf(err) !== "dead_letter",
+      signal: lifecycle.signal,
+      initialDelayMs: 250,
+      maxDelayMs: 5_000,
+      onRetry: (err) =>
+        logger.warn("a dependency is not ready; retrying start-up step", {
+          error: errorMessage(err),
+        }),
+    });
 
   const runtime: Record<string, unknown> = {
     service: name,
@@ -218,19 +209,10 @@ export async function runService<C extends BaseConfig, N extends Needs>(
   const consumers: RunningConsumer[] = [];
   for (const declaration of parts.consumers ?? []) {
     if (!natsParts) throw new Error(`${name}: consumers need nats in the declaration`);
-    const { transactional, copies = 1, ...rest } = declaration;
-    if (transactional && !sql) {
-      throw new Error(`${name}: a transactional consumer needs postgres in the declaration`);
-    }
+    const copies = declaration.copies ?? 1;
+    const supplied = { nc: natsParts.nats.nc, catalog: natsParts.catalog, logger, metrics };
     for (let copy = 0; copy < copies; copy++) {
-      const running = startConsumer({
-        ...rest,
-        nc: natsParts.nats.nc,
-        catalog: natsParts.catalog,
-        logger,
-        metrics,
-        ...(transactional ? { sql } : {}),
-      } as ConsumerOptions<unknown>);
+      const running = startConsumer(declaredOptions(name, declaration, supplied, sql));
       consumers.push(running);
       lifecycle.defer(
         `consumer ${running.name}${copies > 1 ? ` #${copy}` : ""}`,
@@ -257,7 +239,8 @@ interface StartContext {
   logger: Logger;
   lifecycle: Lifecycle;
   readiness: Record<string, ReadinessCheck>;
-  untilAvailable: ReturnType<typeof retry>;
+  /** Runs a start-up step until its dependency is there (or shutdown begins). */
+  untilAvailable: <R>(step: () => Promise<R>) => Promise<R>;
 }
 
 async function connectNatsParts(
@@ -270,7 +253,7 @@ async function connectNatsParts(
   lifecycle.defer("nats", async () => {
     await nats.nc.drain().catch(() => nats.nc.close());
   });
-  await untilAvailable.execute(() => provision(nats.nc, need.catalog, logger), lifecycle.signal);
+  await untilAvailable(() => provision(nats.nc, need.catalog, logger));
   readiness.nats = () => nats.connected();
   const kvm = new Kvm(nats.nc);
   const objm = new Objm(nats.nc);
@@ -292,9 +275,8 @@ async function connectPostgresParts(
   survivePostgresSocketRace(logger);
   const sql = connectPostgres({ url, name: service, max: need.poolSize });
   lifecycle.defer("postgres", () => sql.end({ timeout: 5 }));
-  await untilAvailable.execute(
-    () => migrate(sql, [BACKBONE_SCOPE, need.migrations ?? service], { logger }),
-    lifecycle.signal,
+  await untilAvailable(() =>
+    migrate(sql, [BACKBONE_SCOPE, need.migrations ?? service], { logger })
   );
   const retentionDays = need.inboxRetentionDays ?? 7;
   const prune = setInterval(() => {

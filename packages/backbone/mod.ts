@@ -36,7 +36,10 @@ export {
   type MessageContext,
   type RunningConsumer,
   startConsumer,
+  type TransactionalHandler,
+  type TransactionContext,
 } from "./consumer.ts";
+export { type ConsumerDeclaration } from "./consumer/declaration.ts";
 export {
   connectPostgres,
   postgresReady,
@@ -111,7 +114,6 @@ export { provision, type ProvisionReport } from "./provision.ts";
 export * from "./resilience.ts";
 export {
   type BaseConfig,
-  type ConsumerDeclaration,
   defineService,
   type Fetchable as ServiceFetchable,
   type Needs,

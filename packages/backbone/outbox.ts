@@ -4,13 +4,13 @@
  * in order per aggregate, then deletes them. NATS down means rows wait here; nothing is lost.
  */
 import type { NatsConnection } from "@nats-io/transport";
-import { ExponentialBackoff, handleAll, retry } from "cockatiel";
 import { publishAll } from "./batch_publish.ts";
 import { type Catalog, subjectOf } from "./catalog.ts";
 import type { Queryable, Sql } from "./db.ts";
 import type { Envelope } from "./envelope.ts";
 import { issuesFromZod, ValidationError } from "./errors.ts";
 import type { Logger } from "./log.ts";
+import { Loop } from "./loop.ts";
 import type { Metrics } from "./metrics.ts";
 
 export const OUTBOX_CHANNEL = "flotilla_outbox";
@@ -83,13 +83,12 @@ interface OutboxRow {
 
 export class OutboxRelay {
   readonly #o: Required<Omit<RelayOptions, "metrics" | "afterPublish">> & RelayOptions;
-  #running = false;
-  #wake: (() => void) | undefined;
-  /** Set by a notification; a notification that arrives during a pass triggers another. */
-  #notified = false;
+  /** A notification wakes it; one that arrives during a pass makes it run another. */
+  readonly #loop: Loop;
+  #started = false;
   #deletedSinceVacuum = 0;
   #lastVacuum = 0;
-  #loop: Promise<void> | undefined;
+  #vacuuming = false;
   #unlisten: (() => Promise<void>) | undefined;
 
   constructor(options: RelayOptions) {
@@ -98,6 +97,14 @@ export class OutboxRelay {
       batchSize: options.batchSize ?? 500,
       pollMs: options.pollMs ?? 1_000,
     };
+    this.#loop = new Loop({
+      name: "outbox relay",
+      logger: options.logger,
+      pass: () => this.#pass(),
+      idleMs: this.#o.pollMs,
+      retry: { baseMs: 100, maxMs: 5_000 },
+      onError: () => options.metrics?.outboxErrors.inc(),
+    });
   }
 
   /** Publishes one batch; returns how many rows it published. */
@@ -142,61 +149,25 @@ export class OutboxRelay {
   }
 
   async start(): Promise<void> {
-    if (this.#running) return;
-    this.#running = true;
-    const listener = await this.#o.sql.listen(OUTBOX_CHANNEL, () => {
-      this.#notified = true;
-      this.#wake?.();
-    })
+    if (this.#started) return;
+    this.#started = true;
+    const listener = await this.#o.sql.listen(OUTBOX_CHANNEL, () => this.#loop.wake())
       .catch((err) => {
         this.#o.logger.warn("outbox LISTEN failed; polling only", { error: String(err) });
         return undefined;
       });
     this.#unlisten = listener?.unlisten;
-    this.#loop = this.#run();
+    this.#loop.start();
   }
 
-  async #run(): Promise<void> {
-    const { logger, metrics, pollMs, batchSize } = this.#o;
-    const policy = retry(handleAll, {
-      maxAttempts: Number.MAX_SAFE_INTEGER,
-      backoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 5_000 }),
-    });
-    policy.onRetry((reason) => {
-      metrics?.outboxErrors.inc();
-      logger.warn("outbox relay pass failed; retrying", {
-        error: "error" in reason ? String(reason.error) : "unknown",
-      });
-    });
-    const stopSignal = new AbortController();
-    this.#stopAbort = stopSignal;
-    while (this.#running) {
-      let published = 0;
-      this.#notified = false;
-      try {
-        published = await policy.execute(() => this.publishBatch(), stopSignal.signal);
-      } catch (err) {
-        if (!this.#running) break;
-        logger.error("outbox relay stopped retrying", { error: String(err) });
-      }
-      metrics?.outboxPublished.inc(published);
-      this.#deletedSinceVacuum += published;
-      this.#vacuumIfDue();
-      if (published >= batchSize || this.#notified) continue;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, pollMs);
-        function done() {
-          clearTimeout(timer);
-          resolve();
-        }
-        this.#wake = done;
-        if (!this.#running) done();
-      });
-      this.#wake = undefined;
-    }
+  /** One batch; there is more to do at once when it was full. */
+  async #pass(): Promise<boolean> {
+    const published = await this.publishBatch();
+    this.#o.metrics?.outboxPublished.inc(published);
+    this.#deletedSinceVacuum += published;
+    this.#vacuumIfDue();
+    return published >= this.#o.batchSize;
   }
-
-  #stopAbort: AbortController | undefined;
 
   /**
    * The outbox is a queue table: every row is deleted moments after it was written. The
@@ -204,7 +175,6 @@ export class OutboxRelay {
    * there between autovacuum runs, slowing every pass; vacuuming the small table often keeps
    * the walk short.
    */
-  #vacuuming = false;
   #vacuumIfDue(): void {
     const now = Date.now();
     if (this.#vacuuming || this.#deletedSinceVacuum < 2_000 || now - this.#lastVacuum < 5_000) {
@@ -221,10 +191,7 @@ export class OutboxRelay {
 
   /** Stops after the pass in progress; rows not yet published stay for the next start. */
   async stop(): Promise<void> {
-    this.#running = false;
-    this.#wake?.();
-    this.#stopAbort?.abort();
-    await this.#loop?.catch(() => {});
+    await this.#loop.stop();
     await this.#unlisten?.().catch(() => {});
   }
 

@@ -3,6 +3,7 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { eventually, integration, testCatalog, testEnv } from "@flotilla/testkit";
 import { createEvent, type Envelope } from "./envelope.ts";
 import { silentLogger } from "./log.ts";
+import { createMetrics } from "./metrics.ts";
 import { enqueue, OutboxRelay } from "./outbox.ts";
 
 const event = (n: number, subject = "agg-1") =>
@@ -178,3 +179,30 @@ integration(
     await eventually("both published", async () => (await streamEvents(nc)).length === 2, 5_000);
   },
 );
+
+integration("a failed pass is counted and retried soon, not at the next poll", async () => {
+  await using env = await testEnv();
+  await env.provision(testCatalog);
+  await env.migrate();
+  const sql = env.sql();
+  const nc = await env.connect();
+  const metrics = createMetrics("test", { process: false });
+  let failures = 0;
+  const relay = new OutboxRelay({
+    sql,
+    nc,
+    logger: silentLogger,
+    metrics,
+    pollMs: 60_000, // polling cannot rescue it within this test
+    afterPublish: () => {
+      if (++failures <= 2) throw new Error("killed between publish and delete");
+    },
+  });
+  await sql.begin((tx) => enqueue(tx, testCatalog, event(1)));
+  await relay.start();
+  env.defer(() => relay.stop());
+  await eventually("outbox drained", async () => (await relay.pending()) === 0, 10_000);
+  assert.equal((await metrics.outboxErrors.get()).values[0].value, 2);
+  assert.equal((await metrics.outboxPublished.get()).values[0].value, 1);
+  assert.deepEqual((await streamEvents(nc)).map((e) => e.data.n), [1], "published once");
+});

@@ -1,0 +1,41 @@
+import assert from "node:assert/strict";
+import { integration, testEnv } from "@flotilla/testkit";
+import { fakeDelivery } from "../testdata/fake_msg.ts";
+import { inTransaction, sortOut } from "./inbox.ts";
+
+Deno.test("the first message of each new event is handled; seen or repeated ones are duplicates", () => {
+  const a = fakeDelivery({ n: 1 });
+  const b = fakeDelivery({ n: 2 });
+  const c = fakeDelivery({ n: 3 });
+  const again = { ...a, msg: fakeDelivery({ n: 1 }).msg };
+  const { handle, outcomes } = sortOut([a, b, again, c], new Set([a.event.id, c.event.id]));
+  assert.deepEqual(handle, [a, c]);
+  assert.deepEqual(outcomes, ["ack", "duplicate", "duplicate", "ack"]);
+});
+
+integration(
+  "the inbox claim commits with the handler's effect, or rolls back with it",
+  async () => {
+    await using env = await testEnv();
+    await env.migrate();
+    const sql = env.sql();
+    await sql`create table effects (n int not null)`;
+    let fail = true;
+    const handle = inTransaction<{ n: number }>(sql, "test-worker", async (tx, fresh) => {
+      await tx`insert into effects ${tx(fresh.map((d) => ({ n: d.event.data.n })))}`;
+      if (fail) throw new Error("crash after the write");
+    });
+    const one = fakeDelivery({ n: 1 });
+    const two = fakeDelivery({ n: 2 });
+    await assert.rejects(() => handle([one, two]), /crash/);
+    const effects = async () => (await sql`select n from effects order by n`).map((r) => r.n);
+    assert.deepEqual(await effects(), [], "no effect, no inbox record");
+
+    fail = false;
+    assert.deepEqual(await handle([one, two]), ["ack", "ack"]);
+    assert.deepEqual(await handle([two, fakeDelivery({ n: 3 })]), ["duplicate", "ack"]);
+    assert.deepEqual(await effects(), [1, 2, 3]);
+    const [inbox] = await sql`select count(*)::int as n from inbox where consumer = 'test-worker'`;
+    assert.equal(inbox.n, 3);
+  },
+);
