@@ -1,5 +1,21 @@
 /** The Flotilla backbone: the runtime every service is built on. */
 export {
+  API_KEYS_BUCKET,
+  apiKeyId,
+  type ApiKeyInfo,
+  apiKeyMatches,
+  type ApiKeyRecord,
+  apiKeysCatalog,
+  createApiKey,
+  decodeApiKeyRecord,
+  findApiKey,
+  keyInfo,
+  listApiKeys,
+  type NewApiKey,
+  revokeApiKey,
+  touchApiKey,
+} from "./api_keys.ts";
+export {
   type Actor,
   actorSchema,
   AUDIT_RECORDED,
@@ -59,6 +75,7 @@ export {
   errorMessage,
   type FieldIssue,
   FlotillaError,
+  ForbiddenError,
   isConflictError,
   isFlotillaError,
   isNotFoundError,
@@ -71,11 +88,34 @@ export {
   PermanentError,
   RateLimitedError,
   TimeoutError,
+  UnauthorizedError,
   UnavailableError,
   UnsupportedMediaTypeError,
   ValidationError,
 } from "./errors.ts";
 export { commandMeta, requestActor } from "./http/actor.ts";
+export {
+  assertActsFor,
+  type Authenticator,
+  bearerToken,
+  gatewayTokens,
+  identityOf,
+  OPEN_PATHS,
+  publicRoute,
+  requires,
+  SECURITY_SCHEME,
+} from "./http/auth.ts";
+export {
+  actorOf,
+  ANONYMOUS,
+  generateIdentityKeys,
+  IdentitySigner,
+  IdentityVerifier,
+  type Principal,
+  principalKey,
+  type PrincipalType,
+  type RequestIdentity,
+} from "./http/identity.ts";
 export {
   type AppEnv,
   type AppVariables,
@@ -114,6 +154,7 @@ export {
   type ConsumerDeclaration,
   defineService,
   type Fetchable as ServiceFetchable,
+  type IdentityRuntime,
   type Needs,
   type RunningService,
   runService,
