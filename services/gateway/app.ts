@@ -158,7 +158,8 @@ export function createApp(deps: GatewayDeps): OpenAPIHono<AppEnv> {
     }),
   );
   app.route("/api/v1/keys", keyRoutes(deps.keysKv));
-  app.all("/api/v1/*", proxy(deps));
-  app.all("/orders", proxy(deps));
+  const forward = proxy(deps);
+  app.all("/api/v1/*", forward);
+  app.all("/orders", forward);
   return app;
 }

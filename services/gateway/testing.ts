@@ -80,6 +80,8 @@ export interface TestGateway extends AsyncDisposable {
   readonly logs: string[];
   /** `Authorization` of an API key with every scope. */
   readonly auth: Record<string, string>;
+  /** fetch of a path on the gateway with that key, unless `init` brings its own Authorization. */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
 }
 
 /**
@@ -108,10 +110,16 @@ export async function startGateway(
   await deps.keys.start();
   const app = createApp(deps);
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, app.fetch);
+  const url = `http://127.0.0.1:${(server.addr as Deno.NetAddr).port}`;
   return {
-    url: `http://127.0.0.1:${(server.addr as Deno.NetAddr).port}`,
+    url,
     logs,
     auth: { authorization: `Bearer ${key}` },
+    fetch(path, init = {}) {
+      const headers = new Headers(init.headers);
+      if (!headers.has("authorization")) headers.set("authorization", `Bearer ${key}`);
+      return fetch(url + path, { ...init, headers });
+    },
     async [Symbol.asyncDispose]() {
       await server.shutdown();
       await deps.keys.stop();

@@ -292,7 +292,7 @@ integration(
     assert.equal(upload.status, 403);
     assert.equal(await objects.info(`listing/${bobs.id}/x.png`), null);
     const [row] = await sql`select price, version from listings where id = ${bobs.id}`;
-    assert.deepEqual([row.price, row.version], [10, 1], "bob's listing is unchanged");
+    assert.deepEqual([Number(row.price), row.version], [10, 1], "bob's listing is unchanged");
     const [{ n }] = await sql`select count(*)::int as n from listings where user_id = 2`;
     assert.equal(n, 1, "nothing created for bob");
   },

@@ -189,6 +189,11 @@ integration(
         [`mailing:${created.body.id}`, "mailing.deleted", "new", null],
       ],
     );
-    assert.ok(audits.every((e) => e.source === "mailer" && e.data.actor.type === "anonymous"));
+    assert.ok(
+      audits.every((e) =>
+        e.source === "mailer" && e.data.actor.type === "service" && e.data.actor.id === "test"
+      ),
+      "the actor is the token's principal",
+    );
   },
 );
