@@ -146,7 +146,7 @@ export function createApp(deps: GatewayDeps): OpenAPIHono<AppEnv> {
     const limit = rateLimit(deps.limiter, { onLimited: () => limited.inc() });
     app.use("/api/v1/*", limit);
     app.use("/public/*", limit);
-    app.use("/orders", limit);
+    app.use("/orders/*", limit);
   }
   app.route(
     "/",
@@ -160,6 +160,7 @@ export function createApp(deps: GatewayDeps): OpenAPIHono<AppEnv> {
   app.route("/api/v1/keys", keyRoutes(deps.keysKv));
   const forward = proxy(deps);
   app.all("/api/v1/*", forward);
-  app.all("/orders", forward);
+  // "/orders/*" matches "/orders" too: the orders page.
+  app.all("/orders/*", forward);
   return app;
 }
