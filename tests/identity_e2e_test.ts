@@ -163,9 +163,11 @@ integration("identity at the edge: every rule, through the gateway", async () =>
   );
 
   // A direct call to a service, without the gateway's token, is refused.
-  const direct = await fetch(`${users.url}/api/v1/users`);
-  assert.equal(direct.status, 401);
-  await direct.body?.cancel();
+  for (const path of ["/api/v1/users", "/openapi.json"]) {
+    const direct = await fetch(`${users.url}${path}`);
+    assert.equal(direct.status, 401, path);
+    await direct.body?.cancel();
+  }
   const forgedToken = await fetch(`${users.url}/api/v1/users`, {
     headers: { authorization: `Bearer ${await testIdentity.token("listings")}` },
   });
