@@ -19,7 +19,11 @@ import { deadLetterCatalog, mergeCatalogs, provision } from "@flotilla/backbone"
 import { ORDERS_NEW_SUBJECT, ORDERS_STREAM, ordersCatalog } from "@flotilla/contracts";
 import { randomOrder, seededRandom } from "@flotilla/orders/random-orders";
 import { ensureDatabase, freePort, startNats, startPostgres } from "@flotilla/infra";
+import { testIdentity } from "@flotilla/testkit";
 import { requireWrk } from "./kit/mod.ts";
+
+/** Reads of the service carry a token signed for it, as the gateway sends them. */
+const ordersFetch = testIdentity.fetch("orders");
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -77,6 +81,7 @@ async function main() {
         NATS_URL: nats.url,
         DATABASE_URL: pg.urlFor("orders"),
         LOG_LEVEL: "warn",
+        ...testIdentity.env,
         ORDERS_CACHE_ENTRIES: String(2 * N + 10_000),
       },
       stdout: "null",
@@ -106,7 +111,7 @@ async function main() {
     await until(
       "the last order readable",
       async () => {
-        const res = await fetch(`${url}/api/v1/orders/${last}`);
+        const res = await ordersFetch(`${url}/api/v1/orders/${last}`);
         await res.body?.cancel();
         return res.ok;
       },
@@ -147,7 +152,7 @@ async function main() {
     const sample = first.slice(0, 1_000).map((o) => o.order_uid);
     const entries: [string, string][] = [];
     for (const uid of sample) {
-      const res = await fetch(`${url}/api/v1/orders/${uid}`);
+      const res = await ordersFetch(`${url}/api/v1/orders/${uid}`);
       entries.push([uid, await res.text()]);
     }
     const file = `${dir}/sample.json`;
@@ -180,6 +185,8 @@ async function main() {
     await Deno.writeTextFile(
       script,
       `local ids = {${sample.map((s) => `"${s}"`).join(",")}}\n` +
+        // One token for the whole run: the service verifies it once and then finds it cached.
+        `wrk.headers["Authorization"] = "Bearer ${await testIdentity.token("orders")}"\n` +
         `math.randomseed(os.time())\n` +
         `request = function() return wrk.format("GET", "/api/v1/orders/" .. ids[math.random(#ids)]) end\n`,
     );
@@ -222,7 +229,7 @@ async function main() {
     await until(
       "the second half readable",
       async () => {
-        const res = await fetch(`${url}/api/v1/orders/${lastSecond}`);
+        const res = await ordersFetch(`${url}/api/v1/orders/${lastSecond}`);
         await res.body?.cancel();
         return res.ok;
       },
@@ -300,7 +307,7 @@ async function countReadable(url: string, uids: string[], workers: number): Prom
   let ok = 0;
   await Promise.all(Array.from({ length: workers }, async () => {
     while (next < uids.length) {
-      const res = await fetch(`${url}/api/v1/orders/${uids[next++]}`);
+      const res = await ordersFetch(`${url}/api/v1/orders/${uids[next++]}`);
       await res.body?.cancel();
       if (res.ok) ok++;
     }
