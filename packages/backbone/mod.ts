@@ -9,6 +9,7 @@ export {
   createApiKey,
   decodeApiKeyRecord,
   findApiKey,
+  hashApiKey,
   keyInfo,
   listApiKeys,
   type NewApiKey,

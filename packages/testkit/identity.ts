@@ -21,9 +21,6 @@ const keys = await generateIdentityKeys();
 // Longer-lived than the gateway's: a test may hold a token across a slow step.
 const signer = await IdentitySigner.fromKey(keys.signingKey, 600);
 
-/** Tokens already signed, reused for a minute of their ten (benches call in tight loops). */
-const signed = new Map<string, { token: Promise<string>; at: number }>();
-
 /** Who a test acts as unless it says otherwise: a service with every scope. */
 const OPERATOR: Principal = { type: "service", id: "test", name: "test", scopes: ALL_SCOPES };
 
@@ -36,18 +33,16 @@ export const testIdentity = {
     return IdentityVerifier.fromKey(keys.publicKey, audience);
   },
 
-  /** A token for `audience` as the gateway would sign it; every scope unless `principal` says. */
+  /**
+   * A token for `audience` as the gateway would sign it (the same one for a while, as the
+   * gateway does); every scope unless `principal` says otherwise.
+   */
   token(audience: string, principal: Partial<Principal> = {}): Promise<string> {
-    const key = JSON.stringify([audience, principal]);
-    const hit = signed.get(key);
-    if (hit && Date.now() - hit.at < 60_000) return hit.token;
-    const token = signer.sign({
+    return signer.sign({
       principal: { ...OPERATOR, ...principal },
       ip: "127.0.0.1",
       userAgent: "flotilla-tests",
     }, audience);
-    signed.set(key, { token, at: Date.now() });
-    return token;
   },
 
   /** `{ authorization: "Bearer …" }` for `audience`. */

@@ -48,11 +48,7 @@ export function gatewayTokens(verifier: IdentityVerifier): Authenticator {
 export function authentication(authenticator: Authenticator): MiddlewareHandler<AppEnv> {
   return async function authenticate(c, next) {
     if (OPEN_PATHS.has(c.req.path)) return await next();
-    const identity = await authenticator.authenticate(c);
-    c.set("identity", identity);
-    if (identity.correlationId && identity.correlationId !== c.get("correlationId")) {
-      c.set("correlationId", identity.correlationId);
-    }
+    c.set("identity", await authenticator.authenticate(c));
     await next();
   };
 }

@@ -1,9 +1,11 @@
 /**
  * Who is calling, as the gateway established it, and the short-lived token that carries it
- * inward. The gateway signs one token per request (EdDSA, an Ed25519 key only it holds) for one
- * upstream (the audience); every service verifies it with the public key. Nothing a client
- * wrote reaches a service as identity: principal, scopes, address and user agent are all in the
- * signed claims.
+ * inward. The gateway signs tokens (EdDSA, an Ed25519 key only it holds) for one upstream each
+ * (the audience); every service verifies them with the public key. Nothing a client wrote
+ * reaches a service as identity: principal, scopes, address and user agent are all in the
+ * signed claims. A token is reused for the same caller and upstream for half its lifetime, and
+ * a service remembers the tokens it verified: signing and verifying once per caller rather
+ * than once per request is what keeps the gateway's overhead small (see RESULTS.md).
  */
 import { generateKeyPair, importPKCS8, importSPKI, jwtVerify, SignJWT } from "jose";
 import type { Actor } from "../audit.ts";
@@ -26,8 +28,6 @@ export interface RequestIdentity {
   principal: Principal;
   ip: string | null;
   userAgent: string | null;
-  /** The request's correlation id, as the gateway saw it. */
-  correlationId?: string;
 }
 
 export const ANONYMOUS: Principal = {
@@ -84,10 +84,14 @@ interface Claims {
   user?: string;
   ip?: string;
   ua?: string;
-  cid?: string;
 }
 
+const CACHE_LIMIT = 10_000;
+
 export class IdentitySigner {
+  /** Tokens signed lately, by caller and audience, with when they stop being handed out. */
+  readonly #recent = new Map<string, { token: Promise<string>; until: number }>();
+
   private constructor(readonly key: CryptoKey, readonly ttlSeconds: number) {}
 
   /** `signingKey`: PKCS#8, PEM or bare base64 (IDENTITY_SIGNING_KEY). */
@@ -98,19 +102,31 @@ export class IdentitySigner {
     );
   }
 
-  /** A token for one request to `audience` (the upstream service's name). */
+  /**
+   * A token for `identity` to call `audience` (the upstream service's name): the one signed
+   * for the same caller in the first half of its lifetime, or a new one.
+   */
   sign(identity: RequestIdentity, audience: string): Promise<string> {
     const { principal: p } = identity;
     const claims: Claims = { ptype: p.type, name: p.name, scope: p.scopes.join(" ") };
     if (p.user !== undefined) claims.user = p.user;
     if (identity.ip) claims.ip = identity.ip;
     if (identity.userAgent) claims.ua = identity.userAgent;
-    if (identity.correlationId) claims.cid = identity.correlationId;
+    const key = JSON.stringify([audience, p.id, claims]);
+    const hit = this.#recent.get(key);
+    if (hit && hit.until > Date.now()) return hit.token;
+    if (this.#recent.size >= CACHE_LIMIT) this.#recent.clear();
+    const token = this.#signNew(p.id, claims, audience);
+    this.#recent.set(key, { token, until: Date.now() + this.ttlSeconds * 500 });
+    return token;
+  }
+
+  #signNew(subject: string, claims: Claims, audience: string): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
     return new SignJWT({ ...claims })
       .setProtectedHeader({ alg: ALGORITHM, typ: TOKEN_TYPE })
       .setIssuer(ISSUER)
-      .setSubject(p.id)
+      .setSubject(subject)
       .setAudience(audience)
       .setIssuedAt(now)
       .setExpirationTime(now + this.ttlSeconds)
@@ -119,7 +135,6 @@ export class IdentitySigner {
 }
 
 const PRINCIPAL_TYPES = new Set<string>(["user", "key", "service", "anonymous"]);
-const CACHE_LIMIT = 10_000;
 
 /** Verifies the gateway's tokens for one service (the audience). */
 export class IdentityVerifier {
@@ -166,7 +181,6 @@ export class IdentityVerifier {
       principal,
       ip: typeof payload.ip === "string" ? payload.ip : null,
       userAgent: typeof payload.ua === "string" ? payload.ua : null,
-      correlationId: typeof payload.cid === "string" ? payload.cid : undefined,
     };
     if (this.#verified.size >= CACHE_LIMIT) this.#verified.clear();
     this.#verified.set(token, { identity, expiresAt: payload.exp! * 1000 });

@@ -1,7 +1,8 @@
 /**
  * Bearer JWTs from an OIDC provider: signature against the provider's JWKS (fetched and cached
  * by jose, refetched when a token names a key it has not seen), issuer, audience and expiry
- * checked; asymmetric algorithms only. The principal is the token's subject, a `user`.
+ * checked; asymmetric algorithms only. The principal is the token's subject, a `user`. A client
+ * sends the same token until it expires, so a verified one is remembered until then.
  */
 import { createRemoteJWKSet, type JWTPayload, jwtVerify } from "jose";
 import { type Principal, UnauthorizedError } from "@flotilla/backbone";
@@ -27,9 +28,12 @@ export function scopesOf(value: unknown): string[] {
   return [];
 }
 
+const CACHE_LIMIT = 10_000;
+
 export class OidcVerifier {
   readonly #settings: OidcSettings;
   readonly #jwks: ReturnType<typeof createRemoteJWKSet>;
+  readonly #verified = new Map<string, { principal: Principal; expiresAt: number }>();
 
   constructor(settings: OidcSettings) {
     this.#settings = settings;
@@ -37,6 +41,8 @@ export class OidcVerifier {
   }
 
   async verify(token: string): Promise<Principal> {
+    const hit = this.#verified.get(token);
+    if (hit && hit.expiresAt > Date.now()) return hit.principal;
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, this.#jwks, {
@@ -61,6 +67,8 @@ export class OidcVerifier {
     };
     const user = this.#settings.userClaim ? payload[this.#settings.userClaim] : undefined;
     if (typeof user === "string" || typeof user === "number") principal.user = String(user);
+    if (this.#verified.size >= CACHE_LIMIT) this.#verified.clear();
+    this.#verified.set(token, { principal, expiresAt: payload.exp! * 1000 });
     return principal;
   }
 }

@@ -45,7 +45,6 @@ export function edgeAuthenticator(deps: EdgeAuthDeps): Authenticator {
       const base = {
         ip,
         userAgent: c.req.header("user-agent")?.slice(0, 512) ?? null,
-        correlationId: c.get("correlationId"),
       };
       if (c.req.header("authorization") === undefined) return { principal: ANONYMOUS, ...base };
       try {
