@@ -5,7 +5,7 @@
  * reaches a service as identity: principal, scopes, address and user agent are all in the
  * signed claims. A token is reused for the same caller and upstream for half its lifetime, and
  * a service remembers the tokens it verified: signing and verifying once per caller rather
- * than once per request is what keeps the gateway's overhead small (see RESULTS.md).
+ * than once per request is what keeps the gateway's overhead small (`deno task bench identity`).
  */
 import { generateKeyPair, importPKCS8, importSPKI, jwtVerify, SignJWT } from "jose";
 import type { Actor } from "../audit.ts";
