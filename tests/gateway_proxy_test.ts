@@ -12,7 +12,7 @@ import {
   UPSTREAM_ENV,
   UPSTREAM_NAMES,
 } from "@flotilla/gateway/testing";
-import { eventually, integration, testEnv } from "@flotilla/testkit";
+import { eventually, integration, type TestEnv, testEnv } from "@flotilla/testkit";
 
 integration(
   "every /api/v1 resource reaches its own upstream with path and query unchanged",
@@ -260,18 +260,26 @@ integration(
   },
 );
 
+/** A gateway in front of a users stub, one request refilled every two seconds. */
+async function limited(env: TestEnv, burst: number, vars: Record<string, string> = {}) {
+  const users = stubUpstream(() => Response.json({ ok: true }));
+  env.defer(() => users.stop());
+  const gateway = await startGateway(env, {
+    UPSTREAM_USERS: users.url,
+    RATE_LIMIT_RPS: "0.5",
+    RATE_LIMIT_BURST: String(burst),
+    ...vars,
+  });
+  env.defer(async () => await gateway[Symbol.asyncDispose]());
+  return { users, gateway };
+}
+
 integration(
   "the rate limit is per principal, and per client address for anonymous callers; forged headers change neither",
   async () => {
     await using env = await testEnv();
-    await using users = stubUpstream(() => Response.json({ ok: true }));
     // The test's own connections come from 127.0.0.1: here that is "the load balancer".
-    await using gateway = await startGateway(env, {
-      UPSTREAM_USERS: users.url,
-      RATE_LIMIT_RPS: "0.5",
-      RATE_LIMIT_BURST: "3",
-      TRUSTED_PROXIES: "127.0.0.1",
-    });
+    const { users, gateway } = await limited(env, 3, { TRUSTED_PROXIES: "127.0.0.1" });
     const anonymous = (forwardedFor: string) =>
       fetch(`${gateway.url}/api/v1/users`, { headers: { "x-forwarded-for": forwardedFor } });
     for (let i = 0; i < 3; i++) {
@@ -314,12 +322,7 @@ integration(
   "without trusted proxies X-Forwarded-For is ignored: the socket's peer is the client",
   async () => {
     await using env = await testEnv();
-    await using users = stubUpstream(() => Response.json({ ok: true }));
-    await using gateway = await startGateway(env, {
-      UPSTREAM_USERS: users.url,
-      RATE_LIMIT_RPS: "0.5",
-      RATE_LIMIT_BURST: "1",
-    });
+    const { users, gateway } = await limited(env, 1);
     const from = (ip: string) =>
       fetch(`${gateway.url}/api/v1/users`, { headers: { "x-forwarded-for": ip } });
     const first = await from("198.51.100.1");

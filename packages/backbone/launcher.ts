@@ -187,11 +187,7 @@ export async function runService<C extends BaseConfig, N extends Needs>(
     readiness,
   };
   if (config.IDENTITY_PUBLIC_KEY) {
-    runtime.identity = await IdentityVerifier.fromKey(config.IDENTITY_PUBLIC_KEY, name).catch(
-      (err) => {
-        throw new Error(`IDENTITY_PUBLIC_KEY is not an Ed25519 public key: ${errorMessage(err)}`);
-      },
-    );
+    runtime.identity = await IdentityVerifier.fromKey(config.IDENTITY_PUBLIC_KEY, name);
   }
   let natsParts: NatsRuntime | undefined;
   if (needs.nats) {

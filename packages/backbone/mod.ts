@@ -129,6 +129,7 @@ export {
 export { createRouter, type RouterOptions, validationHook } from "./http/router.ts";
 export { idempotency, IDEMPOTENCY_BUCKET, idempotencyCatalog } from "./idempotency.ts";
 export { isUuid, uuidv7 } from "./ids.ts";
+export { followKv, type KvFollower, type KvFollowOptions } from "./kv_follow.ts";
 export { createLogger, type Logger, type LogLevel, silentLogger } from "./log.ts";
 export { createMetrics, type Metrics } from "./metrics.ts";
 export { BACKBONE_SCOPE, migrate, MigrationError } from "./migrate.ts";

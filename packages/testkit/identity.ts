@@ -73,6 +73,27 @@ export const testIdentity = {
   },
 };
 
+/**
+ * JSON calls of an in-process app for `audience`, each with a token:
+ * `call(method, path, body?, headers?, principal?)`.
+ */
+export function jsonCaller<
+  A extends { request(path: string, init?: RequestInit): Response | Promise<Response> },
+>(app: A, audience: string) {
+  return (
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: HeadersInit = {},
+    principal?: Partial<Principal>,
+  ): Promise<Response> =>
+    testIdentity.request(app, audience, principal)(path, {
+      method,
+      headers: { "content-type": "application/json", ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+}
+
 /** An API key in `env`'s bucket, made the way `deno task keys create` makes one. */
 export async function createTestKey(
   env: TestEnv,

@@ -88,10 +88,7 @@ export async function gatewayDeps(
   const signer = await IdentitySigner.fromKey(
     config.IDENTITY_SIGNING_KEY,
     config.IDENTITY_TOKEN_TTL_S,
-  )
-    .catch((err) => {
-      throw new Error(`IDENTITY_SIGNING_KEY is not an Ed25519 private key: ${err}`);
-    });
+  );
   logger.info("routing", {
     upstreams: Object.fromEntries(UPSTREAM_NAMES.map((name) => [name, urls[name] ?? null])),
     rate_limit_rps: config.RATE_LIMIT_RPS,

@@ -9,7 +9,7 @@ import {
   type Sql,
 } from "@flotilla/backbone";
 import { fleetCatalog, type ListingSnapshot, PHOTOS_BUCKET } from "@flotilla/contracts";
-import { integration, testEnv, testIdentity } from "@flotilla/testkit";
+import { integration, jsonCaller, testEnv, testIdentity } from "@flotilla/testkit";
 import { objectPhotoStore } from "./adapters/photo_store.ts";
 import { createApp } from "./app.ts";
 
@@ -33,18 +33,7 @@ async function setup(env: Awaited<ReturnType<typeof testEnv>>) {
     idempotencyKv: await new Kvm(nc).open(IDEMPOTENCY_BUCKET),
   });
   const request = testIdentity.request(app, "listings");
-  const call = (
-    method: string,
-    path: string,
-    body?: unknown,
-    headers: HeadersInit = {},
-    principal?: Parameters<typeof testIdentity.token>[1],
-  ) =>
-    testIdentity.request(app, "listings", principal)(path, {
-      method,
-      headers: { "content-type": "application/json", ...headers },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+  const call = jsonCaller(app, "listings");
   const create = async (input: Record<string, unknown>) => {
     const res = await call("POST", "/api/v1/listings", input);
     assert.equal(res.status, 201);

@@ -8,7 +8,7 @@ import {
   type Sql,
 } from "@flotilla/backbone";
 import { fleetCatalog, type UserSnapshot } from "@flotilla/contracts";
-import { integration, testEnv, testIdentity } from "@flotilla/testkit";
+import { integration, jsonCaller, testEnv, testIdentity } from "@flotilla/testkit";
 import { createApp } from "./app.ts";
 
 async function setup(env: Awaited<ReturnType<typeof testEnv>>) {
@@ -25,18 +25,7 @@ async function setup(env: Awaited<ReturnType<typeof testEnv>>) {
     catalog: fleetCatalog,
     idempotencyKv: await new Kvm(nc).open(IDEMPOTENCY_BUCKET),
   });
-  const call = (
-    method: string,
-    path: string,
-    body?: unknown,
-    headers: HeadersInit = {},
-    principal?: Parameters<typeof testIdentity.token>[1],
-  ) =>
-    testIdentity.request(app, "users", principal)(path, {
-      method,
-      headers: { "content-type": "application/json", ...headers },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+  const call = jsonCaller(app, "users");
   return { app, sql, call };
 }
 

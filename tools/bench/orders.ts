@@ -25,6 +25,12 @@ import { requireWrk } from "./kit/mod.ts";
 /** Reads of the service carry a token signed for it, as the gateway sends them. */
 const ordersFetch = testIdentity.fetch("orders");
 
+async function isReadable(url: string, uid: string): Promise<boolean> {
+  const res = await ordersFetch(`${url}/api/v1/orders/${uid}`);
+  await res.body?.cancel();
+  return res.ok;
+}
+
 const ROOT = new URL("../../", import.meta.url).pathname;
 
 if (Deno.args[0] === "--baseline-server") {
@@ -110,11 +116,7 @@ async function main() {
     const last = first[first.length - 1].order_uid;
     await until(
       "the last order readable",
-      async () => {
-        const res = await ordersFetch(`${url}/api/v1/orders/${last}`);
-        await res.body?.cancel();
-        return res.ok;
-      },
+      () => isReadable(url, last),
       300_000,
       // Each miss costs the service a Postgres query: poll gently, 50 ms is noise here.
       50,
@@ -228,11 +230,7 @@ async function main() {
     const lastSecond = second[second.length - 1].order_uid;
     await until(
       "the second half readable",
-      async () => {
-        const res = await ordersFetch(`${url}/api/v1/orders/${lastSecond}`);
-        await res.body?.cancel();
-        return res.ok;
-      },
+      () => isReadable(url, lastSecond),
       300_000,
       50,
     );
@@ -306,11 +304,7 @@ async function countReadable(url: string, uids: string[], workers: number): Prom
   let next = 0;
   let ok = 0;
   await Promise.all(Array.from({ length: workers }, async () => {
-    while (next < uids.length) {
-      const res = await ordersFetch(`${url}/api/v1/orders/${uids[next++]}`);
-      await res.body?.cancel();
-      if (res.ok) ok++;
-    }
+    while (next < uids.length) if (await isReadable(url, uids[next++])) ok++;
   }));
   return ok;
 }

@@ -96,10 +96,10 @@ export class IdentitySigner {
 
   /** `signingKey`: PKCS#8, PEM or bare base64 (IDENTITY_SIGNING_KEY). */
   static async fromKey(signingKey: string, ttlSeconds = 60): Promise<IdentitySigner> {
-    return new IdentitySigner(
-      await importPKCS8(pem("PRIVATE KEY", signingKey), ALGORITHM),
-      ttlSeconds,
-    );
+    const key = await importPKCS8(pem("PRIVATE KEY", signingKey), ALGORITHM).catch((err) => {
+      throw new Error(`IDENTITY_SIGNING_KEY is not an Ed25519 private key: ${err.message}`);
+    });
+    return new IdentitySigner(key, ttlSeconds);
   }
 
   /**
@@ -145,10 +145,10 @@ export class IdentityVerifier {
 
   /** `publicKey`: SPKI, PEM or bare base64 (IDENTITY_PUBLIC_KEY). */
   static async fromKey(publicKey: string, audience: string): Promise<IdentityVerifier> {
-    return new IdentityVerifier(
-      await importSPKI(pem("PUBLIC KEY", publicKey), ALGORITHM),
-      audience,
-    );
+    const key = await importSPKI(pem("PUBLIC KEY", publicKey), ALGORITHM).catch((err) => {
+      throw new Error(`IDENTITY_PUBLIC_KEY is not an Ed25519 public key: ${err.message}`);
+    });
+    return new IdentityVerifier(key, audience);
   }
 
   /** The identity in `token`; an UnauthorizedError when it is not one the gateway signed for us. */

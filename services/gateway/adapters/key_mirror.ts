@@ -13,6 +13,8 @@ import {
   decodeApiKeyRecord,
   errorMessage,
   findApiKey,
+  followKv,
+  type KvFollower,
   type Logger,
   type Principal,
   touchApiKey,
@@ -46,9 +48,7 @@ export class KeyMirror implements Worker {
   readonly #touched = new Map<string, number>();
   #warm = false;
   #onWarm: (() => void) | undefined;
-  #stopped = false;
-  #watch: { stop(): void } | undefined;
-  #running: Promise<void> | undefined;
+  #follower: KvFollower | undefined;
 
   constructor(options: KeyMirrorOptions) {
     this.#kv = options.kv;
@@ -104,17 +104,20 @@ export class KeyMirror implements Worker {
   /** Starts the watch and waits (a bounded time) until the mirror holds every key. */
   async start(): Promise<void> {
     const warm = new Promise<void>((resolve) => this.#onWarm = resolve);
-    this.#running ??= (async () => {
-      while (!this.#stopped) {
+    this.#follower ??= followKv(this.#kv, {
+      onEntry: (entry) => {
+        this.#entries.delete(entry.key);
+        if (entry.operation !== "PUT") return;
         try {
-          await this.#follow();
+          const record = decodeApiKeyRecord(entry.value);
+          this.#entries.set(entry.key, { record, revision: entry.revision });
         } catch (err) {
-          if (this.#stopped) break;
-          this.#log.warn("KV watch failed; watching again", { error: errorMessage(err) });
+          this.#log.error("unreadable API key record", { key_id: entry.key, error: String(err) });
         }
-        if (!this.#stopped) await new Promise((r) => setTimeout(r, 500));
-      }
-    })();
+      },
+      onCaughtUp: () => this.#markWarm(),
+      logger: this.#log,
+    });
     let timer: ReturnType<typeof setTimeout> | undefined;
     const waited = await Promise.race([
       warm.then(() => true),
@@ -122,27 +125,6 @@ export class KeyMirror implements Worker {
     ]);
     clearTimeout(timer);
     if (!waited) this.#log.warn("serving before the API key mirror caught up");
-  }
-
-  async #follow(): Promise<void> {
-    if ((await this.#kv.status()).values === 0) this.#markWarm();
-    const watch = await this.#kv.watch();
-    this.#watch = watch;
-    if (this.#stopped) watch.stop();
-    for await (const entry of watch) {
-      if (entry.operation === "PUT") {
-        try {
-          this.#entries.set(entry.key, {
-            record: decodeApiKeyRecord(entry.value),
-            revision: entry.revision,
-          });
-        } catch (err) {
-          this.#entries.delete(entry.key);
-          this.#log.error("unreadable API key record", { key_id: entry.key, error: String(err) });
-        }
-      } else this.#entries.delete(entry.key);
-      if (entry.delta === 0) this.#markWarm();
-    }
   }
 
   #markWarm(): void {
@@ -153,8 +135,6 @@ export class KeyMirror implements Worker {
   }
 
   async stop(): Promise<void> {
-    this.#stopped = true;
-    this.#watch?.stop();
-    await this.#running;
+    await this.#follower?.stop();
   }
 }
