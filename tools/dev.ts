@@ -147,7 +147,14 @@ for (const s of present) {
 const rows = [
   ["nats", natsUrl, "nats stream ls --server " + natsUrl],
   ["postgres", pgServerUrl, "psql " + databaseUrlFor("<service>")],
-  ...present.map((s) => [s.name, fleet.serviceUrl(s.name), `${fleet.serviceUrl(s.name)}/docs`]),
+  // Services take requests from the gateway only; its /docs lists them all.
+  ...present.map((s) => [
+    s.name,
+    fleet.serviceUrl(s.name),
+    s.name === "gateway" || s.name === "provider-sim"
+      ? `${fleet.serviceUrl(s.name)}/docs`
+      : "through the gateway",
+  ]),
 ];
 console.log("\n[dev] Flotilla is running:");
 for (const [name, url, hint] of rows) console.log(`  ${name.padEnd(13)} ${url.padEnd(34)} ${hint}`);
