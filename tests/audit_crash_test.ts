@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { eventually, integration, spawnService, testEnv } from "@flotilla/testkit";
+import { eventually, integration, spawnService, testEnv, testIdentity } from "@flotilla/testkit";
 import { auditlogCatalog, publishEvents, sampleEvent, tally } from "@flotilla/auditlog/testing";
 
 integration(
@@ -45,7 +45,8 @@ integration(
     assert.ok(beforeKill < total, `killed mid-stream (${beforeKill} of ${total} stored)`);
     const [{ n }] = await sql`select count(*)::int as n from inbox`;
     assert.equal(n, total);
-    const report = await (await fetch(`${b.url}/api/v1/audit-logs/verify`)).json();
+    const report = await (await testIdentity.fetch("auditlog")(`${b.url}/api/v1/audit-logs/verify`))
+      .json();
     assert.equal(report.ok, true, JSON.stringify(report.first_break));
     assert.equal(report.head.seq, total);
   },

@@ -1,13 +1,14 @@
 import assert from "node:assert/strict";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { DLQ_STREAM } from "@flotilla/backbone";
-import { eventually, integration, spawnService, testEnv } from "@flotilla/testkit";
+import { eventually, integration, spawnService, testEnv, testIdentity } from "@flotilla/testkit";
 import { outageMs, publishSteadily, sampleEvent, tally } from "@flotilla/auditlog/testing";
 
 const MAIN = "services/auditlog/main.ts";
 
 async function verified(url: string) {
-  const report = await (await fetch(`${url}/api/v1/audit-logs/verify`)).json();
+  const report = await (await testIdentity.fetch("auditlog")(`${url}/api/v1/audit-logs/verify`))
+    .json();
   assert.equal(report.ok, true, JSON.stringify(report.first_break));
   return report;
 }

@@ -4,7 +4,7 @@
  * them is tested by the gateway's own tests.)
  */
 import assert from "node:assert/strict";
-import { eventually, integration, spawnService, testEnv } from "@flotilla/testkit";
+import { eventually, integration, spawnService, testEnv, testIdentity } from "@flotilla/testkit";
 import type { ViewItem } from "@flotilla/listing-view/testing";
 
 integration(
@@ -25,7 +25,8 @@ integration(
       })(),
     ]);
     const post = async (url: string, body: unknown) => {
-      const res = await fetch(url, {
+      const audience = url.startsWith(`${users.url}/`) ? "users" : "listings";
+      const res = await testIdentity.fetch(audience)(url, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify(body),
@@ -34,7 +35,7 @@ integration(
       return await res.json();
     };
     const viewOf = async (qs: string) => {
-      const res = await fetch(`${view.url}/api/v1/listing-view${qs}`);
+      const res = await testIdentity.fetch("listing-view")(`${view.url}/api/v1/listing-view${qs}`);
       assert.equal(res.status, 200);
       return ((await res.json()) as { listings: ViewItem[] }).listings;
     };
@@ -66,7 +67,7 @@ integration(
       listing_type: "rent",
       price: 1500,
     });
-    const renamed = await fetch(`${users.url}/api/v1/users/1`, {
+    const renamed = await testIdentity.fetch("users")(`${users.url}/api/v1/users/1`, {
       method: "PATCH",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ name: "Ada Lovelace" }),
@@ -77,11 +78,14 @@ integration(
       return items.length === 2 && items.every((i) => i.user.name === "Ada Lovelace");
     });
 
-    const put = await fetch(`${listings.url}/api/v1/listings/${second.id}/photos/living.png`, {
-      method: "PUT",
-      headers: { "content-type": "image/png" },
-      body: new Uint8Array(3 * 1024 * 1024).fill(7),
-    });
+    const put = await testIdentity.fetch("listings")(
+      `${listings.url}/api/v1/listings/${second.id}/photos/living.png`,
+      {
+        method: "PUT",
+        headers: { "content-type": "image/png" },
+        body: new Uint8Array(3 * 1024 * 1024).fill(7),
+      },
+    );
     assert.equal(put.status, 201);
     const { photo } = await put.json();
     await eventually("photo metadata in the view", async () => {

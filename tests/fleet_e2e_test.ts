@@ -1,9 +1,10 @@
 /**
- * Across services, through the gateway: accounts and a transfer saga, every change landing in
- * the audit log with who, what and from where, and the chain verifying.
+ * Across services, through the gateway with an API key: accounts and a transfer saga, every
+ * change landing in the audit log with who (the key, whatever headers claim), what and from
+ * where, and the chain verifying.
  */
 import assert from "node:assert/strict";
-import { eventually, integration, spawnService, testEnv } from "@flotilla/testkit";
+import { createTestKey, eventually, integration, spawnService, testEnv } from "@flotilla/testkit";
 
 integration(
   "through the gateway: accounts, a transfer saga, and every change in the audit log",
@@ -34,12 +35,16 @@ integration(
         UPSTREAM_AUDITLOG: auditlog.url,
       },
     });
+    const { key, id } = await createTestKey(env, { name: "alice's integration" });
     const api = (path: string, init: RequestInit = {}) =>
       fetch(`${gateway.url}/api/v1${path}`, {
         ...init,
         headers: {
           "content-type": "application/json",
-          "x-user-id": "alice",
+          authorization: `Bearer ${key}`,
+          // Claims a client could always write; the audit log must not believe them.
+          "x-user-id": "mallory",
+          "x-forwarded-for": "6.6.6.6",
           "user-agent": "fleet-e2e",
           ...init.headers,
         },
@@ -95,15 +100,17 @@ integration(
           .json();
       return page.data?.[0];
     }, 30_000);
-    assert.equal(created9001.actor.type, "user");
-    assert.equal(created9001.actor.id, "alice");
-    assert.equal(created9001.actor.user_agent, "fleet-e2e");
-    assert.ok(created9001.actor.ip, "from where");
+    assert.deepEqual(created9001.actor, {
+      type: "service",
+      id: `key:${id}`,
+      ip: "127.0.0.1",
+      user_agent: "fleet-e2e",
+    });
     assert.equal(created9001.service, "accounts");
     assert.equal(created9001.changes.after.balance, "100.00");
 
     const byAlice = await eventually("the transfer's changes audited", async () => {
-      const page = await (await api("/audit-logs?actor_id=alice&limit=100")).json();
+      const page = await (await api(`/audit-logs?actor_id=key:${id}&limit=100`)).json();
       const actions = new Set(page.data.map((r: { action: string }) => r.action));
       return actions.size >= 2 &&
           page.data.some((r: { service: string }) => r.service === "transactions")
@@ -111,6 +118,8 @@ integration(
         : undefined;
     }, 30_000);
     assert.ok(byAlice.length >= 3, "two accounts and a transfer, at least");
+    const mallory = await (await api("/audit-logs?actor_id=mallory")).json();
+    assert.deepEqual(mallory.data, [], "the forged x-user-id is nobody's actor");
     const verify = await (await api("/audit-logs/verify")).json();
     assert.equal(verify.ok, true);
     assert.ok(verify.rows_checked >= byAlice.length);

@@ -1,15 +1,24 @@
 /**
  * The fleet-wide /openapi.json, /docs and /readyz, and the gateway as a process: it starts
- * without NATS or Postgres, answers for what it has, and stops cleanly on SIGTERM.
+ * without Postgres (NATS only, for its keys), answers for what it has, and stops cleanly on
+ * SIGTERM.
  */
 import assert from "node:assert/strict";
 import { startGateway, stubUpstream, usersOpenApi } from "@flotilla/gateway/testing";
 import { freePort } from "@flotilla/infra";
-import { eventually, integration } from "@flotilla/testkit";
+import {
+  bearer,
+  createTestKey,
+  eventually,
+  integration,
+  testEnv,
+  testIdentity,
+} from "@flotilla/testkit";
 
 integration(
   "/openapi.json merges every upstream's API and lists the ones that are down",
   async () => {
+    await using env = await testEnv();
     let served = 0;
     await using users = stubUpstream((_req, seen) => {
       if (seen.path === "/openapi.json") {
@@ -20,7 +29,7 @@ integration(
     });
     const orders = stubUpstream();
     await orders.stop();
-    await using gateway = startGateway({
+    await using gateway = await startGateway(env, {
       UPSTREAM_USERS: users.url,
       UPSTREAM_ORDERS: orders.url,
       DOCS_CACHE_MS: "60000",
@@ -37,6 +46,9 @@ integration(
       "upstream paths the gateway does not route stay out",
     );
     assert.ok(doc.components.schemas["users.User"]);
+    assert.deepEqual(Object.keys(doc.components.securitySchemes), ["bearer"], "the gateway's");
+    assert.deepEqual(doc.paths["/api/v1/keys"].post.security, [{ bearer: ["admin"] }]);
+    assert.deepEqual(doc.paths["/public/listings"].get.security, [], "the search is public");
     assert.equal(doc["x-upstreams"].users, "available");
     assert.equal(doc["x-upstreams"].orders, "unavailable: connection refused");
     assert.equal(doc["x-upstreams"].mailer, "unavailable: not configured");
@@ -58,7 +70,8 @@ integration(
     await using listings = stubUpstream(() =>
       Response.json({ status: "unavailable" }, { status: 503 })
     );
-    await using gateway = startGateway({
+    await using env = await testEnv();
+    await using gateway = await startGateway(env, {
       UPSTREAM_USERS: users.url,
       UPSTREAM_LISTINGS: listings.url,
     });
@@ -71,7 +84,7 @@ integration(
     assert.equal(report.checks.orders, "not_configured");
     assert.equal(report.circuits.users, "closed");
 
-    await using none = startGateway({});
+    await using none = await startGateway(env, {});
     const empty = await fetch(`${none.url}/readyz`);
     assert.equal(empty.status, 503, "with no upstream at all it is not ready");
     assert.equal((await empty.json()).status, "unavailable");
@@ -79,17 +92,22 @@ integration(
 );
 
 integration(
-  "the gateway process starts without NATS or Postgres and stops on SIGTERM",
+  "the gateway process starts without Postgres and stops on SIGTERM",
   async () => {
-    await using users = stubUpstream((_req, seen) => Response.json({ path: seen.path }));
+    await using env = await testEnv();
+    const { key } = await createTestKey(env);
+    await using users = stubUpstream((_req, seen) =>
+      Response.json({ path: seen.path, authorization: seen.headers.get("authorization") })
+    );
     const port = freePort();
     const child = new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", new URL("../services/gateway/main.ts", import.meta.url).pathname],
       env: {
         PORT: String(port),
         UPSTREAM_USERS: users.url,
-        NATS_URL: "nats://127.0.0.1:1",
+        NATS_URL: env.natsUrl,
         DATABASE_URL: "postgres://nobody@127.0.0.1:1/none",
+        ...testIdentity.env,
       },
       stdout: "piped",
       stderr: "piped",
@@ -110,9 +128,13 @@ integration(
         30_000,
         100,
       );
-      const routed = await fetch(`${url}/api/v1/users/3`);
-      assert.deepEqual(await routed.json(), { path: "/api/v1/users/3" });
-      const missing = await fetch(`${url}/api/v1/mailings`);
+      const routed = await (await fetch(`${url}/api/v1/users/3`, { headers: bearer(key) })).json();
+      assert.equal(routed.path, "/api/v1/users/3");
+      const token = routed.authorization.replace(/^Bearer /, "");
+      assert.notEqual(token, key, "the client's key stays at the gateway");
+      const verified = await (await testIdentity.verifier("users")).verify(token);
+      assert.equal(verified.principal.type, "key", "the upstream gets a token it can verify");
+      const missing = await fetch(`${url}/api/v1/mailings`, { headers: bearer(key) });
       assert.equal(missing.status, 503);
       assert.match((await missing.json()).detail, /UPSTREAM_MAILER is not set/);
     } finally {

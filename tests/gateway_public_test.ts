@@ -1,11 +1,16 @@
 /**
  * The public BFF against stub users, listings and listing-view services: the original
- * contract (`{user}`, `{listing}`, `{result, listings}`, 200 on create) and the rule that a
- * listing is only created for a user that exists.
+ * contract (`{user}`, `{listing}`, `{result, listings}`, 200 on create), the rule that a
+ * listing is only created for a user that exists, and who may write through it.
  */
 import assert from "node:assert/strict";
-import { startGateway, type StubHandler, stubUpstream } from "@flotilla/gateway/testing";
-import { integration } from "@flotilla/testkit";
+import {
+  startGateway,
+  type StubHandler,
+  stubUpstream,
+  type TestGateway,
+} from "@flotilla/gateway/testing";
+import { bearer, createTestKey, integration, testEnv } from "@flotilla/testkit";
 
 const user = {
   id: 1,
@@ -30,8 +35,13 @@ function usersService(): StubHandler {
   };
 }
 
-const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(url, {
+const post = (
+  gateway: TestGateway,
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+) =>
+  gateway.fetch(path, {
     method: "POST",
     headers: { "content-type": "application/json", ...headers },
     body: JSON.stringify(body),
@@ -40,9 +50,10 @@ const post = (url: string, body: unknown, headers: Record<string, string> = {}) 
 integration(
   "POST /public/users creates the user on the users service and answers 200 {result, user}",
   async () => {
+    await using env = await testEnv();
     await using users = stubUpstream(usersService());
-    await using gateway = startGateway({ UPSTREAM_USERS: users.url });
-    const res = await post(`${gateway.url}/public/users`, { name: "Grace" }, {
+    await using gateway = await startGateway(env, { UPSTREAM_USERS: users.url });
+    const res = await post(gateway, `/public/users`, { name: "Grace" }, {
       "idempotency-key": "create-grace",
     });
     assert.equal(res.status, 200);
@@ -52,7 +63,7 @@ integration(
     assert.deepEqual(JSON.parse(new TextDecoder().decode(users.seen[0].body)), { name: "Grace" });
     assert.equal(users.seen[0].headers.get("idempotency-key"), "create-grace");
 
-    const invalid = await post(`${gateway.url}/public/users`, { name: "" });
+    const invalid = await post(gateway, `/public/users`, { name: "" });
     assert.equal(invalid.status, 400);
     const doc = await invalid.json();
     assert.equal(doc.errors[0].path, "name");
@@ -63,13 +74,14 @@ integration(
 integration(
   "POST /public/listings checks the user first: unknown user is 404 and nothing is created",
   async () => {
+    await using env = await testEnv();
     await using users = stubUpstream(usersService());
     await using listings = stubUpstream(() => Response.json({}, { status: 500 }));
-    await using gateway = startGateway({
+    await using gateway = await startGateway(env, {
       UPSTREAM_USERS: users.url,
       UPSTREAM_LISTINGS: listings.url,
     });
-    const res = await post(`${gateway.url}/public/listings`, {
+    const res = await post(gateway, `/public/listings`, {
       user_id: 99,
       listing_type: "rent",
       price: 5000,
@@ -87,6 +99,7 @@ integration(
 integration(
   "POST /public/listings for an existing user creates it on listings and answers {result, listing}",
   async () => {
+    await using env = await testEnv();
     await using users = stubUpstream(usersService());
     await using listings = stubUpstream((_req, seen) => {
       const body = JSON.parse(new TextDecoder().decode(seen.body));
@@ -95,11 +108,11 @@ integration(
         listing: { id: 10, ...body, created_at: 1, updated_at: 1, photos: [] },
       }, { status: 201 });
     });
-    await using gateway = startGateway({
+    await using gateway = await startGateway(env, {
       UPSTREAM_USERS: users.url,
       UPSTREAM_LISTINGS: listings.url,
     });
-    const res = await post(`${gateway.url}/public/listings`, {
+    const res = await post(gateway, `/public/listings`, {
       user_id: 1,
       listing_type: "sale",
       price: 250_000,
@@ -125,7 +138,7 @@ integration(
       "one request id across both calls",
     );
 
-    const invalid = await post(`${gateway.url}/public/listings`, {
+    const invalid = await post(gateway, `/public/listings`, {
       user_id: 1,
       listing_type: "lease",
       price: 0,
@@ -142,10 +155,11 @@ integration(
 integration(
   "GET /public/listings is served from listing-view with the original paging defaults",
   async () => {
+    await using env = await testEnv();
     const listing = { id: 10, listing_type: "rent", price: 5000, user: user };
     await using view = stubUpstream(() => Response.json({ result: true, listings: [listing] }));
-    await using gateway = startGateway({ UPSTREAM_LISTING_VIEW: view.url });
-    const res = await fetch(`${gateway.url}/public/listings?user_id=1`);
+    await using gateway = await startGateway(env, { UPSTREAM_LISTING_VIEW: view.url });
+    const res = await gateway.fetch(`/public/listings?user_id=1`);
     assert.equal(res.status, 200);
     assert.deepEqual(await res.json(), { result: true, listings: [listing] });
     const url = new URL(view.seen[0].path, "http://x");
@@ -156,13 +170,13 @@ integration(
       page_size: "10",
     });
 
-    const paged = await fetch(`${gateway.url}/public/listings?page_num=3&page_size=5`);
+    const paged = await gateway.fetch(`/public/listings?page_num=3&page_size=5`);
     await paged.body?.cancel();
     const second = new URL(view.seen[1].path, "http://x").searchParams;
     assert.equal(second.get("page_num"), "3");
     assert.equal(second.get("page_size"), "5");
 
-    const bad = await fetch(`${gateway.url}/public/listings?page_num=0`);
+    const bad = await gateway.fetch(`/public/listings?page_num=0`);
     assert.equal(bad.status, 400);
     await bad.body?.cancel();
   },
@@ -171,17 +185,47 @@ integration(
 integration(
   "the BFF answers 503 with result:false naming the upstream when it is down",
   async () => {
+    await using env = await testEnv();
     const users = stubUpstream(usersService());
     await users.stop();
-    await using gateway = startGateway({ UPSTREAM_USERS: users.url, UPSTREAM_RETRIES: "0" });
-    const res = await post(`${gateway.url}/public/users`, { name: "Ada" });
+    await using gateway = await startGateway(env, {
+      UPSTREAM_USERS: users.url,
+      UPSTREAM_RETRIES: "0",
+    });
+    const res = await post(gateway, `/public/users`, { name: "Ada" });
     assert.equal(res.status, 503);
     const doc = await res.json();
     assert.equal(doc.upstream, "users");
     assert.equal(doc.result, false);
     assert.match(doc.error, /users cannot be reached/);
-    const noView = await fetch(`${gateway.url}/public/listings`);
+    const noView = await gateway.fetch(`/public/listings`);
     assert.equal(noView.status, 503);
     assert.match((await noView.json()).detail, /UPSTREAM_LISTING_VIEW is not set/);
   },
 );
+
+integration("the BFF's writes need listings:write; its search stays open to anyone", async () => {
+  await using env = await testEnv();
+  await using users = stubUpstream(usersService());
+  await using view = stubUpstream(() => Response.json({ result: true, listings: [] }));
+  await using gateway = await startGateway(env, {
+    UPSTREAM_USERS: users.url,
+    UPSTREAM_LISTING_VIEW: view.url,
+  });
+  const anonymous = await fetch(`${gateway.url}/public/users`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ name: "Eve" }),
+  });
+  assert.equal(anonymous.status, 401);
+  assert.equal(anonymous.headers.get("www-authenticate"), 'Bearer realm="flotilla"');
+  await anonymous.body?.cancel();
+  const { key } = await createTestKey(env, { scopes: ["listings:read"] });
+  const reader = await post(gateway, "/public/users", { name: "Eve" }, bearer(key));
+  assert.equal(reader.status, 403);
+  assert.match((await reader.json()).detail, /needs the scope listings:write/);
+  assert.equal(users.seen.length, 0, "neither reached the users service");
+  const search = await fetch(`${gateway.url}/public/listings`);
+  assert.equal(search.status, 200);
+  await search.body?.cancel();
+});

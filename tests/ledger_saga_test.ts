@@ -1,7 +1,10 @@
 /** The transfer saga end to end: both services as processes, real NATS and Postgres. */
 import assert from "node:assert/strict";
-import { integration, testEnv } from "@flotilla/testkit";
+import { integration, testEnv, testIdentity } from "@flotilla/testkit";
 import { pool, startLedgerFleet } from "@flotilla/accounts/testing";
+
+const accountsApi = testIdentity.fetch("accounts");
+const transactionsApi = testIdentity.fetch("transactions");
 
 integration(
   "transfers settle complete or failed; money is conserved and no balance goes negative",
@@ -48,7 +51,7 @@ integration(
 
     // Failure reasons are recorded and readable through the API.
     const toMissing = submitted.find((s) => s.to === 999)!;
-    const read = await (await fetch(
+    const read = await (await transactionsApi(
       `${fleet.transactions.url}/api/v1/transactions/${toMissing.body.id}`,
     )).json();
     assert.equal(read.status, "failed");
@@ -79,7 +82,7 @@ integration("200 concurrent transfers on the same two accounts lose no update", 
     select account_id, balance_cents from accounts order by account_id`;
   // 100 × 3.01 out of account 1 and 100 × 1.00 back: exact, no update lost.
   assert.deepEqual(balances.map((b) => b.balance_cents), ["79900", "120100"]);
-  const one = await (await fetch(`${fleet.accounts.url}/api/v1/accounts/1`)).json();
+  const one = await (await accountsApi(`${fleet.accounts.url}/api/v1/accounts/1`)).json();
   assert.deepEqual(one, { account_id: 1, balance: "799.00" });
   await fleet.assertConsistent();
 });
@@ -92,7 +95,7 @@ integration(
     await fleet.openAccounts({ 123: "100.50", 456: "0.00" });
     // Opening an account is idempotent with a key too: the retry replays the 201.
     const open = () =>
-      fetch(`${fleet.accounts.url}/api/v1/accounts`, {
+      accountsApi(`${fleet.accounts.url}/api/v1/accounts`, {
         method: "POST",
         headers: { "content-type": "application/json", "idempotency-key": "open-789" },
         body: JSON.stringify({ account_id: 789, initial_balance: "1.00" }),
@@ -117,12 +120,13 @@ integration(
     await fleet.settled();
     const [{ n }] = await fleet.transactionsSql`select count(*)::int as n from transactions`;
     assert.equal(n, 1);
-    const source = await (await fetch(`${fleet.accounts.url}/api/v1/accounts/123`)).json();
-    const destination = await (await fetch(`${fleet.accounts.url}/api/v1/accounts/456`)).json();
+    const source = await (await accountsApi(`${fleet.accounts.url}/api/v1/accounts/123`)).json();
+    const destination = await (await accountsApi(`${fleet.accounts.url}/api/v1/accounts/456`))
+      .json();
     assert.equal(source.balance, "50.25");
     assert.equal((await fleet.totals()).sum, 10150n);
     assert.equal(destination.balance, "50.25");
-    const history = await (await fetch(`${fleet.accounts.url}/api/v1/accounts/123/postings`))
+    const history = await (await accountsApi(`${fleet.accounts.url}/api/v1/accounts/123/postings`))
       .json();
     assert.deepEqual(history.items.map((p: { kind: string; amount: string }) => p.amount), [
       "100.50",
@@ -150,7 +154,7 @@ integration(
     await fleet.settled();
 
     const url = (id: number) => `${fleet.transactions.url}/api/v1/transactions/${id}`;
-    const reverse = (id: number) => fetch(`${url(id)}/reversal`, { method: "POST" });
+    const reverse = (id: number) => transactionsApi(`${url(id)}/reversal`, { method: "POST" });
     const early = await reverse(failing.id);
     assert.equal(early.status, 409, "a failed transfer cannot be reversed");
     await early.body?.cancel();
@@ -168,14 +172,14 @@ integration(
     await twice.body?.cancel();
 
     await fleet.settled();
-    assert.equal((await (await fetch(url(tx.id))).json()).status, "rollback");
-    assert.equal((await (await fetch(url(reversal.id))).json()).status, "complete");
+    assert.equal((await (await transactionsApi(url(tx.id))).json()).status, "rollback");
+    assert.equal((await (await transactionsApi(url(reversal.id))).json()).status, "complete");
     const again = await reverse(tx.id);
     assert.equal(again.status, 409, "a rolled-back transfer cannot be reversed again");
     await again.body?.cancel();
     const totals = await fleet.totals();
     assert.equal(totals.sum, 1000n);
-    const one = await (await fetch(`${fleet.accounts.url}/api/v1/accounts/1`)).json();
+    const one = await (await accountsApi(`${fleet.accounts.url}/api/v1/accounts/1`)).json();
     assert.equal(one.balance, "10.00");
     await fleet.assertConsistent();
   },

@@ -3,7 +3,7 @@
  * a mailing, edits before the start.
  */
 import assert from "node:assert/strict";
-import { eventually, integration, type TestEnv, testEnv } from "@flotilla/testkit";
+import { eventually, integration, type TestEnv, testEnv, testIdentity } from "@flotilla/testkit";
 import { type SimControls, startProviderSim } from "../tools/provider-sim/main.ts";
 import {
   type Mailing,
@@ -12,6 +12,8 @@ import {
   startTestMailer,
   statusCounts,
 } from "@flotilla/mailer/testing";
+
+const mailerApi = testIdentity.fetch("mailer");
 
 /** The issue asks for 20 s; a few seconds prove the same and keep the suite short. */
 const OUTAGE_SECONDS = Number(Deno.env.get("MAILER_TEST_OUTAGE_SECONDS") ?? 4);
@@ -123,7 +125,7 @@ integration(
     assert.equal(sim.delivered().size, counts.sent);
     const late = sim.records().filter((r) => r.received_at >= endAt);
     assert.deepEqual(late, [], "no message reached the provider after end_at");
-    const res = await fetch(`${mailer.url}/api/v1/mailings/${mailing.id}/stats?status=expired`);
+    const res = await mailerApi(`${mailer.url}/api/v1/mailings/${mailing.id}/stats?status=expired`);
     const stats = await res.json();
     assert.equal(stats.mailing.state, "finished");
     assert.equal(stats.stats.expired, counts.expired);
@@ -242,7 +244,9 @@ integration(
     await postJson(`${mailer.url}/api/v1/mailings/${mailing.id}`, { text: "second" }, "PATCH");
     const editedAt = sim.records().length;
     await eventually("more sent", () => sim.stats().delivered >= editedAt + 15);
-    const res = await fetch(`${mailer.url}/api/v1/mailings/${mailing.id}`, { method: "DELETE" });
+    const res = await mailerApi(`${mailer.url}/api/v1/mailings/${mailing.id}`, {
+      method: "DELETE",
+    });
     assert.equal(res.status, 204);
     const deletedAt = sim.records().length;
     await new Promise((r) => setTimeout(r, 700));

@@ -3,7 +3,7 @@
  * test moves (so nobody waits for a real morning). Real NATS, Postgres and provider simulator.
  */
 import assert from "node:assert/strict";
-import { eventually, integration, testEnv } from "@flotilla/testkit";
+import { eventually, integration, testEnv, testIdentity } from "@flotilla/testkit";
 import { startProviderSim } from "../tools/provider-sim/main.ts";
 import {
   FakeClock,
@@ -13,6 +13,8 @@ import {
   startTestMailer,
   statusCounts,
 } from "@flotilla/mailer/testing";
+
+const mailerApi = testIdentity.fetch("mailer");
 
 const ZONES = ["Europe/Moscow", "Asia/Vladivostok", "America/New_York"] as const;
 const PER_ZONE = 5;
@@ -145,7 +147,7 @@ integration(
     });
     const gone = ids[5];
     assert.equal(
-      (await fetch(`${mailer.url}/api/v1/clients/${gone}`, { method: "DELETE" })).status,
+      (await mailerApi(`${mailer.url}/api/v1/clients/${gone}`, { method: "DELETE" })).status,
       204,
     );
     const errors = await sql<{ client_id: string; last_error: string }[]>`
@@ -168,7 +170,7 @@ integration(
         select state from mailings where id = ${mailing.id}`;
       return row.state === "finished";
     });
-    const late = await fetch(`${mailer.url}/api/v1/mailings/${mailing.id}`, {
+    const late = await mailerApi(`${mailer.url}/api/v1/mailings/${mailing.id}`, {
       method: "PATCH",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ text: "too late" }),

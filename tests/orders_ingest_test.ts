@@ -3,7 +3,7 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { createEvent, DeadLetterHeaders } from "@flotilla/backbone";
 import { ORDER_SUBMITTED, ORDERS_BUCKET } from "@flotilla/contracts";
-import { eventually, integration, testEnv } from "@flotilla/testkit";
+import { eventually, integration, testEnv, testIdentity } from "@flotilla/testkit";
 import { randomOrder, seededRandom } from "@flotilla/orders/random-orders";
 import {
   deadLetters,
@@ -15,6 +15,8 @@ import {
   sampleOrder,
   startOrders,
 } from "@flotilla/orders/testing";
+
+const ordersApi = testIdentity.fetch("orders");
 
 integration(
   "a published order lands in Postgres, KV and HTTP identical to what was sent; junk is dead-lettered with reasons and the orders behind it go through",
@@ -122,25 +124,25 @@ integration(
     assert.equal(bySeq.get(4)?.data.length, garbage.length, "the garbage itself is kept");
     assert.ok(dead.every((m) => m.header.get(DeadLetterHeaders.deliveries) === "1"));
 
-    const missing = await fetch(`${service.url}/api/v1/orders/nosuchorder`);
+    const missing = await ordersApi(`${service.url}/api/v1/orders/nosuchorder`);
     assert.equal(missing.status, 404);
     assert.equal(missing.headers.get("content-type"), "application/problem+json");
     assert.match((await missing.json()).detail, /nosuchorder/);
-    const bad = await fetch(`${service.url}/api/v1/orders/bad%20id`);
+    const bad = await ordersApi(`${service.url}/api/v1/orders/bad%20id`);
     assert.equal(bad.status, 400);
     assert.equal((await bad.json()).errors[0].path, "order_uid");
 
-    const page1 = await (await fetch(`${service.url}/api/v1/orders?limit=2`)).json();
+    const page1 = await (await ordersApi(`${service.url}/api/v1/orders?limit=2`)).json();
     assert.equal(page1.orders.length, 2);
     const page2 =
-      await (await fetch(`${service.url}/api/v1/orders?limit=2&cursor=${page1.next_cursor}`))
+      await (await ordersApi(`${service.url}/api/v1/orders?limit=2&cursor=${page1.next_cursor}`))
         .json();
     assert.equal(page2.orders.length, 1);
     assert.equal(page2.next_cursor, null);
     const listed = [...page1.orders, ...page2.orders].map((o: Order) => o.date_created);
     assert.deepEqual(listed, [...listed].sort().reverse(), "newest first");
     assert.equal(
-      (await fetch(`${service.url}/api/v1/orders?cursor=garbage`)).status,
+      (await ordersApi(`${service.url}/api/v1/orders?cursor=garbage`)).status,
       400,
     );
   },

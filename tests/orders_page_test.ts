@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { eventually, integration, launchBrowser, testEnv } from "@flotilla/testkit";
+import { eventually, integration, launchBrowser, spawnService, testEnv } from "@flotilla/testkit";
 import {
   getOrder,
   ordersServiceCatalog,
@@ -9,7 +9,7 @@ import {
 } from "@flotilla/orders/testing";
 
 integration(
-  "a person types a published order's id on the page and sees the order; an unknown id gets a clear message",
+  "through the gateway, a person types a published order's id on the page and sees the order; an unknown id gets a clear message",
   async () => {
     await using env = await testEnv();
     await env.provision(ordersServiceCatalog);
@@ -21,10 +21,16 @@ integration(
       async () => (await getOrder(service.url, sampleOrder.order_uid)).status === 200,
     );
 
+    const gateway = await spawnService(env, {
+      main: "services/gateway/main.ts",
+      env: { LOG_LEVEL: "warn", UPSTREAM_ORDERS: service.url },
+    });
+
     const browser = await launchBrowser();
     env.defer(() => browser.close());
     const page = await browser.newPage();
-    await page.goto(`${service.url}/`);
+    // A person with a browser has no key: one order by its id is public.
+    await page.goto(`${gateway.url}/orders`);
     await page.fill("#order-uid-input", sampleOrder.order_uid);
     await page.click("#show");
     await page.waitForSelector("#order");

@@ -3,7 +3,7 @@
  * listings and listing-view services: create a user, a listing for them, see it in the view.
  */
 import assert from "node:assert/strict";
-import { eventually, integration, spawnService, testEnv } from "@flotilla/testkit";
+import { createTestKey, eventually, integration, spawnService, testEnv } from "@flotilla/testkit";
 
 integration(
   "through the gateway: a user, their listing, and the listing in the view with its user",
@@ -34,10 +34,11 @@ integration(
         UPSTREAM_LISTING_VIEW: view.url,
       },
     });
+    const { key } = await createTestKey(env, { scopes: ["listings:read", "listings:write"] });
     const call = (path: string, body?: unknown) =>
       fetch(`${gateway.url}${path}`, {
         method: body === undefined ? "GET" : "POST",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
 

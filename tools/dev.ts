@@ -2,7 +2,9 @@
  * `deno task dev`: the whole fleet on one machine with no setup. Starts nats-server (JetStream)
  * and PostgreSQL with data under .data/ (or uses NATS_URL / DATABASE_URL when set), creates one
  * database per service, provisions the catalog, starts every service, prints what runs where,
- * and stops it all cleanly on Ctrl-C.
+ * and stops it all cleanly on Ctrl-C. Everything listens on 127.0.0.1 (HOST to change it);
+ * the gateway's identity key pair and an operator API key (every scope) are made on first start
+ * and kept under .data/ (mode 0600); the key is printed once, when it is made.
  *
  * Every child runs in a process group of its own: a terminal's Ctrl-C signals only this
  * orchestrator's group, and the orchestrator sends each service one SIGTERM, then stops the
@@ -19,6 +21,7 @@ import {
   startNats,
   startPostgres,
 } from "@flotilla/infra";
+import { identityKeys, operatorKey } from "./identity_files.ts";
 import { type FleetUrls, services } from "./services.ts";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -83,15 +86,21 @@ const databaseUrlFor = (db: string) => pgServerUrl!.replace(/\/[^/?]*(\?.*)?$/, 
 
 const nc = await connect({ servers: natsUrl });
 const report = await provision(nc, fleetCatalog);
+const identity = await identityKeys(`${dataDir}/identity`);
+const operatorKeyPath = `${dataDir}/operator.key`;
+const operator = await operatorKey(nc, operatorKeyPath);
 await nc.close();
 console.log(
   `[dev] provisioned JetStream: ${report.created.length} created, ${report.updated.length} updated, ${report.unchanged.length} unchanged`,
 );
+if (identity.created) console.log(`[dev] made the gateway's key pair in ${dataDir}/identity/`);
 
 const present = [];
 for (const s of services) if (await exists(`${root}${s.main}`)) present.push(s);
+const host = Deno.env.get("HOST") ?? "127.0.0.1";
 const fleet: FleetUrls = {
   natsUrl,
+  identitySigningKey: identity.signingKey,
   databaseUrlFor,
   serviceUrl: (name) =>
     `http://127.0.0.1:${(services.find((s) => s.name === name)?.port ?? 0) + portOffset}`,
@@ -118,6 +127,8 @@ for (const s of present) {
     args: ["run", "-A", `${root}${s.main}`],
     env: {
       PORT: String(s.port + portOffset),
+      HOST: host,
+      IDENTITY_PUBLIC_KEY: identity.publicKey,
       NATS_URL: natsUrl,
       ...(s.database ? { DATABASE_URL: databaseUrlFor(s.database) } : {}),
       ...s.env?.(fleet),
@@ -136,11 +147,29 @@ for (const s of present) {
 const rows = [
   ["nats", natsUrl, "nats stream ls --server " + natsUrl],
   ["postgres", pgServerUrl, "psql " + databaseUrlFor("<service>")],
-  ...present.map((s) => [s.name, fleet.serviceUrl(s.name), `${fleet.serviceUrl(s.name)}/docs`]),
+  // Services take requests from the gateway only; its /docs lists them all.
+  ...present.map((s) => [
+    s.name,
+    fleet.serviceUrl(s.name),
+    s.name === "gateway" || s.name === "provider-sim"
+      ? `${fleet.serviceUrl(s.name)}/docs`
+      : "through the gateway",
+  ]),
 ];
 console.log("\n[dev] Flotilla is running:");
 for (const [name, url, hint] of rows) console.log(`  ${name.padEnd(13)} ${url.padEnd(34)} ${hint}`);
 if (present.length === 0) console.log("  (no services yet: infrastructure only)");
+if (operator.created) {
+  console.log(
+    `\n[dev] your operator API key (every scope; shown this once, kept in ${operatorKeyPath}):`,
+  );
+  console.log(`  ${operator.key}`);
+}
+console.log(
+  `[dev] a first request:\n  curl -H "Authorization: Bearer $(cat ${operatorKeyPath})" ${
+    fleet.serviceUrl("gateway")
+  }/api/v1/accounts`,
+);
 console.log("[dev] Ctrl-C stops everything.\n");
 
 async function shutdown(signal: string) {

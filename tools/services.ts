@@ -16,6 +16,8 @@ export interface ServiceEntry {
 
 export interface FleetUrls {
   natsUrl: string;
+  /** The gateway's Ed25519 signing key (base64 PKCS#8). */
+  identitySigningKey: string;
   databaseUrlFor(database: string): string;
   serviceUrl(name: string): string;
 }
@@ -58,6 +60,7 @@ export const services: ServiceEntry[] = [
     port: 8080,
     main: "services/gateway/main.ts",
     env: (fleet) => ({
+      IDENTITY_SIGNING_KEY: fleet.identitySigningKey,
       UPSTREAM_ACCOUNTS: fleet.serviceUrl("accounts"),
       UPSTREAM_TRANSACTIONS: fleet.serviceUrl("transactions"),
       UPSTREAM_AUDITLOG: fleet.serviceUrl("auditlog"),

@@ -18,6 +18,8 @@ export interface CommandMeta {
   cause?: { id: string; correlation_id: string };
   /** W3C trace context, carried on the emitted events. */
   traceparent?: string;
+  /** The user a request's principal is bound to: it may change only that user's things. */
+  actsFor?: string;
 }
 
 /** What every command needs to write and emit. */

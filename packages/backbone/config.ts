@@ -51,12 +51,23 @@ export const env = {
       v === "true" || v === "1"
     ),
   url: (fallback: string) => z.url().default(fallback),
+  host: () =>
+    z.string().regex(/^[\w.:-]+$/, "expected an address or host name").default("127.0.0.1"),
+  identityPublicKey: () =>
+    z.string({
+      error: "the gateway's Ed25519 public key (SPKI as PEM or base64) is required; " +
+        "`deno task dev` writes one to .data/identity/",
+    }).min(40, "expected an Ed25519 public key (SPKI as PEM or base64)"),
 };
 
 /** The variables every service reads; services spread this into their own shape. */
 export function baseShape(service: string, port: number) {
   return {
     PORT: env.port(port),
+    /** The interface to listen on: loopback unless a deployment says otherwise. */
+    HOST: env.host(),
+    /** The gateway's public key: a service takes only requests the gateway signed for it. */
+    IDENTITY_PUBLIC_KEY: env.identityPublicKey(),
     NATS_URL: env.natsUrl(),
     DATABASE_URL: env.databaseUrl(service.replaceAll("-", "_")),
     LOG_LEVEL: env.logLevel(),

@@ -16,6 +16,8 @@ const permanentKinds = new Set([
   "conflict",
   "payload_too_large",
   "unsupported_media_type",
+  "unauthorized",
+  "forbidden",
 ]);
 
 /** PostgreSQL SQLSTATE classes that no retry can fix: data exceptions and integrity violations. */

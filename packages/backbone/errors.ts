@@ -12,7 +12,9 @@ export type ErrorKind =
   | "payload_too_large"
   | "unsupported_media_type"
   | "rate_limited"
-  | "timeout";
+  | "timeout"
+  | "unauthorized"
+  | "forbidden";
 
 /** One failing field: `path` is dotted (`payment.amount`, `items.0.price`). */
 export interface FieldIssue {
@@ -90,6 +92,27 @@ export class RateLimitedError extends FlotillaError {
   readonly kind = "rate_limited";
   constructor(message: string, readonly retryAfterSeconds: number) {
     super(message);
+  }
+}
+
+/** No credential, or one that is not valid: 401 with a `WWW-Authenticate` challenge. */
+export class UnauthorizedError extends FlotillaError {
+  override readonly name = "UnauthorizedError";
+  readonly kind = "unauthorized";
+  /** The `WWW-Authenticate` value (RFC 6750). */
+  readonly challenge: string;
+  constructor(message: string, challenge = 'Bearer realm="flotilla"') {
+    super(message);
+    this.challenge = challenge;
+  }
+}
+
+/** A valid credential that may not do this: 403; `scope` names what it lacks, if a scope. */
+export class ForbiddenError extends FlotillaError {
+  override readonly name = "ForbiddenError";
+  readonly kind = "forbidden";
+  constructor(message: string, readonly scope?: string) {
+    super(message, scope ? { extensions: { required_scope: scope } } : undefined);
   }
 }
 

@@ -4,12 +4,15 @@
  * server), runs, and stores its response; a retry with the same key and body gets that
  * response again; the same key with another body gets 422; a duplicate that arrives while the
  * first is still running waits for its answer. Responses of 5xx are not stored, so the client
- * may retry.
+ * may retry. Keys are scoped by principal: one caller's key never finds another caller's
+ * stored response.
  */
 import type { KV } from "@nats-io/kv";
 import type { MiddlewareHandler } from "hono";
 import { defineCatalog } from "./catalog.ts";
 import type { AppEnv } from "./http/app.ts";
+import { identityOf } from "./http/auth.ts";
+import { principalKey } from "./http/identity.ts";
 import { problem, problemResponse } from "./problem.ts";
 
 export const IDEMPOTENCY_BUCKET = "idempotency";
@@ -92,7 +95,8 @@ export function idempotency(options: IdempotencyOptions): MiddlewareHandler<AppE
     }
     const body = await c.req.text();
     const hash = await sha256(`${c.req.method} ${c.req.path}\n${body}`);
-    const kvKey = `${service}.${(await sha256(key)).slice(0, 40)}`;
+    const owner = principalKey(identityOf(c));
+    const kvKey = `${service}.${(await sha256(`${owner}\n${key}`)).slice(0, 40)}`;
     const pending = (): Uint8Array =>
       encoder.encode(JSON.stringify({ state: "pending", hash, at: Date.now() } satisfies Pending));
 

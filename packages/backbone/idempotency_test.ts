@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { Kvm } from "@nats-io/kv";
-import { integration, testCatalog, testEnv } from "@flotilla/testkit";
+import { integration, testCatalog, testEnv, testIdentity } from "@flotilla/testkit";
 import { createHttpApp } from "./http/app.ts";
+import { gatewayTokens } from "./http/auth.ts";
+import type { Principal } from "./http/identity.ts";
 import { idempotency, IDEMPOTENCY_BUCKET } from "./idempotency.ts";
 import { silentLogger } from "./log.ts";
 import { createMetrics } from "./metrics.ts";
@@ -13,6 +15,7 @@ async function setup(env: Awaited<ReturnType<typeof testEnv>>) {
   const sql = env.sql();
   await sql`create table things (id serial primary key, name text not null)`;
   const app = createHttpApp({
+    authenticator: gatewayTokens(await testIdentity.verifier("things")),
     service: "things",
     logger: silentLogger,
     metrics: createMetrics("things", { process: false }),
@@ -29,14 +32,15 @@ async function setup(env: Awaited<ReturnType<typeof testEnv>>) {
     const [row] = await sql`insert into things (name) values (${body.name}) returning id`;
     return c.json({ id: row.id, name: body.name }, 201, { location: `/things/${row.id}` });
   });
-  const post = (key: string | undefined, body: unknown) =>
-    app.request("/things", {
+  const postAs = (principal: Partial<Principal>, key: string | undefined, body: unknown) =>
+    testIdentity.request(app, "things", principal)("/things", {
       method: "POST",
       headers: { "content-type": "application/json", ...(key ? { "idempotency-key": key } : {}) },
       body: JSON.stringify(body),
     });
+  const post = (key: string | undefined, body: unknown) => postAs({}, key, body);
   const count = async () => (await sql`select count(*)::int as n from things`)[0].n as number;
-  return { post, count, kv, failNextRequest: () => failNext = true };
+  return { post, postAs, count, kv, failNextRequest: () => failNext = true };
 }
 
 integration(
@@ -104,3 +108,22 @@ integration("an invalid Idempotency-Key is a 400 naming the header", async () =>
   assert.equal(res.status, 400);
   assert.equal((await res.json()).errors[0].path, "Idempotency-Key");
 });
+
+integration(
+  "one principal's Idempotency-Key never replays another principal's response",
+  async () => {
+    await using env = await testEnv();
+    const { postAs, count } = await setup(env);
+    const alice = { type: "key" as const, id: "alice000key1" };
+    const bob = { type: "key" as const, id: "bob00000key2" };
+    const first = await postAs(alice, "same-key", { name: "a" });
+    const other = await postAs(bob, "same-key", { name: "a" });
+    assert.equal(other.status, 201);
+    assert.equal(other.headers.get("idempotent-replayed"), null, "bob's request ran");
+    assert.notEqual((await other.json()).id, (await first.json()).id);
+    assert.equal(await count(), 2);
+    const retry = await postAs(alice, "same-key", { name: "a" });
+    assert.equal(retry.headers.get("idempotent-replayed"), "true", "alice's own retry replays");
+    assert.equal(await count(), 2);
+  },
+);

@@ -18,6 +18,7 @@ import { connectPostgres, postgresReady, type Sql, survivePostgresSocketRace } f
 import { dispositionOf } from "./disposition.ts";
 import { errorMessage } from "./errors.ts";
 import type { ReadinessCheck } from "./http/app.ts";
+import { IdentityVerifier } from "./http/identity.ts";
 import { createLogger, type Logger, type LogLevel } from "./log.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import { BACKBONE_SCOPE, migrate } from "./migrate.ts";
@@ -30,6 +31,10 @@ import { Lifecycle } from "./shutdown.ts";
 /** The configuration every service has (see `baseShape`). */
 export interface BaseConfig {
   readonly PORT: number;
+  /** Interface to listen on. */
+  readonly HOST?: string;
+  /** The gateway's public key; a service that has it verifies every request with it. */
+  readonly IDENTITY_PUBLIC_KEY?: string;
   readonly LOG_LEVEL: LogLevel;
   readonly SHUTDOWN_TIMEOUT_MS: number;
   readonly NATS_URL?: string;
@@ -80,11 +85,17 @@ export interface PostgresRuntime {
   readonly sql: Sql;
 }
 
+export interface IdentityRuntime {
+  /** Verifies the gateway's tokens addressed to this service. */
+  readonly identity: IdentityVerifier;
+}
+
 /** What a service gets, following what it declared. */
 export type Runtime<C extends BaseConfig, N extends Needs> =
   & BaseRuntime<C>
   & (N extends { nats: NatsNeed } ? NatsRuntime : unknown)
-  & (N extends { postgres: PostgresNeed } ? PostgresRuntime : unknown);
+  & (N extends { postgres: PostgresNeed } ? PostgresRuntime : unknown)
+  & (C extends { readonly IDENTITY_PUBLIC_KEY: string } ? IdentityRuntime : unknown);
 
 /** Anything with a fetch handler: a Hono app, or a fast path in front of one. */
 export interface Fetchable {
@@ -115,7 +126,7 @@ export interface ServiceDefinition<C extends BaseConfig, N extends Needs> {
 export interface RunOptions {
   /** Exit on SIGTERM/SIGINT after a graceful shutdown (off for services run inside a test). */
   handleSignals?: boolean;
-  /** Interface to listen on; all interfaces by default. */
+  /** Interface to listen on; the configured HOST by default. */
   hostname?: string;
 }
 
@@ -166,6 +177,9 @@ export async function runService<C extends BaseConfig, N extends Needs>(
     lifecycle,
     readiness,
   };
+  if (config.IDENTITY_PUBLIC_KEY) {
+    runtime.identity = await IdentityVerifier.fromKey(config.IDENTITY_PUBLIC_KEY, name);
+  }
   let natsParts: NatsRuntime | undefined;
   if (needs.nats) {
     natsParts = await connectNatsParts(name, requireUrl(config.NATS_URL, "NATS_URL"), needs.nats, {
@@ -221,7 +235,7 @@ export async function runService<C extends BaseConfig, N extends Needs>(
     }
   }
   const server = Deno.serve({
-    hostname: options.hostname ?? "0.0.0.0",
+    hostname: options.hostname ?? config.HOST ?? "127.0.0.1",
     port: config.PORT,
     onListen: ({ port }) => logger.info("listening", { port }),
   }, (request, info) => parts.app.fetch(request, info));

@@ -1,5 +1,22 @@
 /** The Flotilla backbone: the runtime every service is built on. */
 export {
+  API_KEYS_BUCKET,
+  apiKeyId,
+  type ApiKeyInfo,
+  apiKeyMatches,
+  type ApiKeyRecord,
+  apiKeysCatalog,
+  createApiKey,
+  decodeApiKeyRecord,
+  findApiKey,
+  hashApiKey,
+  keyInfo,
+  listApiKeys,
+  type NewApiKey,
+  revokeApiKey,
+  touchApiKey,
+} from "./api_keys.ts";
+export {
   type Actor,
   actorSchema,
   AUDIT_RECORDED,
@@ -62,6 +79,7 @@ export {
   errorMessage,
   type FieldIssue,
   FlotillaError,
+  ForbiddenError,
   isConflictError,
   isFlotillaError,
   isNotFoundError,
@@ -74,11 +92,34 @@ export {
   PermanentError,
   RateLimitedError,
   TimeoutError,
+  UnauthorizedError,
   UnavailableError,
   UnsupportedMediaTypeError,
   ValidationError,
 } from "./errors.ts";
 export { commandMeta, requestActor } from "./http/actor.ts";
+export {
+  assertActsFor,
+  type Authenticator,
+  bearerToken,
+  gatewayTokens,
+  identityOf,
+  OPEN_PATHS,
+  publicRoute,
+  requires,
+  SECURITY_SCHEME,
+} from "./http/auth.ts";
+export {
+  actorOf,
+  ANONYMOUS,
+  generateIdentityKeys,
+  IdentitySigner,
+  IdentityVerifier,
+  type Principal,
+  principalKey,
+  type PrincipalType,
+  type RequestIdentity,
+} from "./http/identity.ts";
 export {
   type AppEnv,
   type AppVariables,
@@ -91,6 +132,7 @@ export {
 export { createRouter, type RouterOptions, validationHook } from "./http/router.ts";
 export { idempotency, IDEMPOTENCY_BUCKET, idempotencyCatalog } from "./idempotency.ts";
 export { isUuid, uuidv7 } from "./ids.ts";
+export { followKv, type KvFollower, type KvFollowOptions } from "./kv_follow.ts";
 export { createLogger, type Logger, type LogLevel, silentLogger } from "./log.ts";
 export { createMetrics, type Metrics } from "./metrics.ts";
 export { BACKBONE_SCOPE, migrate, MigrationError } from "./migrate.ts";
@@ -116,6 +158,7 @@ export {
   type BaseConfig,
   defineService,
   type Fetchable as ServiceFetchable,
+  type IdentityRuntime,
   type Needs,
   type RunningService,
   runService,

@@ -1,5 +1,11 @@
 /** The one place that maps errors to RFC 9457 problem documents. */
-import { type FieldIssue, isFlotillaError, type RateLimitedError } from "./errors.ts";
+import {
+  type FieldIssue,
+  ForbiddenError,
+  isFlotillaError,
+  type RateLimitedError,
+  UnauthorizedError,
+} from "./errors.ts";
 
 export interface ProblemDocument {
   type: string;
@@ -21,6 +27,8 @@ const byKind: Record<string, { status: number; title: string }> = {
   payload_too_large: { status: 413, title: "Payload too large" },
   unsupported_media_type: { status: 415, title: "Unsupported media type" },
   rate_limited: { status: 429, title: "Too many requests" },
+  unauthorized: { status: 401, title: "Unauthorized" },
+  forbidden: { status: 403, title: "Forbidden" },
   unavailable: { status: 503, title: "Service unavailable" },
   timeout: { status: 504, title: "Upstream timeout" },
 };
@@ -69,10 +77,17 @@ export function problemResponse(doc: ProblemDocument, headers: HeadersInit = {})
   return new Response(JSON.stringify(doc), { status: doc.status, headers: h });
 }
 
-/** Extra response headers a kind implies (Retry-After on 429). */
+/** Extra response headers a kind implies (Retry-After on 429, the challenge on 401 and 403). */
 export function problemHeaders(err: unknown): Record<string, string> {
   if (isFlotillaError(err) && err.kind === "rate_limited") {
     return { "retry-after": String((err as RateLimitedError).retryAfterSeconds) };
+  }
+  if (err instanceof UnauthorizedError) return { "www-authenticate": err.challenge };
+  if (err instanceof ForbiddenError && err.scope) {
+    return {
+      "www-authenticate":
+        `Bearer realm="flotilla", error="insufficient_scope", scope="${err.scope}"`,
+    };
   }
   return {};
 }

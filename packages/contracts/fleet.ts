@@ -2,7 +2,12 @@
  * The fleet catalog: every stream, durable consumer, KV bucket, object bucket and event type
  * of Flotilla, in one place. Each family declares its part in its own file.
  */
-import { deadLetterCatalog, idempotencyCatalog, mergeCatalogs } from "@flotilla/backbone";
+import {
+  apiKeysCatalog,
+  deadLetterCatalog,
+  idempotencyCatalog,
+  mergeCatalogs,
+} from "@flotilla/backbone";
 import { accountsCatalog } from "./accounts.ts";
 import { auditCatalog } from "./audit.ts";
 import { listingsCatalog } from "./listings.ts";
@@ -13,6 +18,7 @@ import { transactionsCatalog } from "./transactions.ts";
 export const fleetCatalog = mergeCatalogs(
   deadLetterCatalog,
   idempotencyCatalog,
+  apiKeysCatalog,
   accountsCatalog,
   transactionsCatalog,
   auditCatalog,

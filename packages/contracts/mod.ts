@@ -55,6 +55,7 @@ export {
   ORDERS_STREAM,
   ordersCatalog,
 } from "./orders.ts";
+export { ALL_SCOPES, isScope, type Scope, SCOPES } from "./scopes.ts";
 export {
   TRANSACTIONS_OUTCOMES_CONSUMER,
   TRANSACTIONS_STREAM,

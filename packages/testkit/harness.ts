@@ -17,6 +17,7 @@ import {
   type Sql,
 } from "@flotilla/backbone";
 import { type NatsServer, type PostgresServer, startNats, startPostgres } from "@flotilla/infra";
+import { testIdentity } from "./identity.ts";
 
 export interface TestEnv extends AsyncDisposable {
   readonly dir: string;
@@ -228,6 +229,7 @@ export async function spawnService(
         NATS_URL: env.natsUrl,
         DATABASE_URL: env.databaseUrl,
         LOG_LEVEL: "info",
+        ...testIdentity.env,
         ...options.env,
       },
       stdout: "piped",

@@ -7,6 +7,7 @@ export {
   type TestEnv,
   testEnv,
 } from "./harness.ts";
+export { bearer, createTestKey, jsonCaller, testIdentity } from "./identity.ts";
 export { testCatalog } from "./test_catalog.ts";
 export { wbOrderFixture } from "./fixtures.ts";
 export { launchBrowser } from "./browser.ts";

@@ -3,7 +3,9 @@ import type { KV } from "@nats-io/kv";
 import {
   type CommandDeps,
   createHttpApp,
+  gatewayTokens,
   idempotency,
+  type IdentityVerifier,
   type Logger,
   type Metrics,
   type PostgresGuard,
@@ -15,6 +17,8 @@ import { accountsRoutes } from "./routes/accounts.ts";
 export interface AccountsDeps extends CommandDeps {
   logger: Logger;
   metrics: Metrics;
+  /** Verifies the gateway's token on every request. */
+  identity: IdentityVerifier;
   readiness?: Record<string, ReadinessCheck>;
   /** The idempotency bucket; without it Idempotency-Key is ignored. */
   idempotencyKv?: KV;
@@ -24,6 +28,7 @@ export interface AccountsDeps extends CommandDeps {
 
 export function createApp(deps: AccountsDeps) {
   const app = createHttpApp({
+    authenticator: gatewayTokens(deps.identity),
     ...deps,
     title: "Flotilla accounts",
     description: "Accounts, balances and the postings journal. Money is a decimal string.",

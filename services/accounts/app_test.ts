@@ -1,20 +1,22 @@
 import assert from "node:assert/strict";
 import { createMetrics, silentLogger } from "@flotilla/backbone";
 import { fleetCatalog } from "@flotilla/contracts";
-import { integration, testEnv } from "@flotilla/testkit";
+import { integration, testEnv, testIdentity } from "@flotilla/testkit";
 import { createApp } from "./app.ts";
 
 async function setup() {
   const env = await testEnv();
   await env.migrate("accounts");
   const sql = env.sql();
-  const app = createApp({
+  const service = createApp({
+    identity: await testIdentity.verifier("accounts"),
     service: "accounts",
     sql,
     catalog: fleetCatalog,
     logger: silentLogger,
     metrics: createMetrics("accounts-test"),
   });
+  const app = { request: testIdentity.request(service, "accounts") };
   const post = (body: unknown) =>
     app.request("/api/v1/accounts", {
       method: "POST",

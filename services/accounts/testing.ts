@@ -8,7 +8,13 @@
 import assert from "node:assert/strict";
 import { connectPostgres, type Sql } from "@flotilla/backbone";
 import { fleetCatalog } from "@flotilla/contracts";
-import { eventually, type ServiceProcess, spawnService, type TestEnv } from "@flotilla/testkit";
+import {
+  eventually,
+  type ServiceProcess,
+  spawnService,
+  type TestEnv,
+  testIdentity,
+} from "@flotilla/testkit";
 import { ledgerReport } from "./ledger_check.ts";
 
 /** Inserts an account and its opening posting, without the events (a bare ledger). */
@@ -60,8 +66,8 @@ export async function startLedgerFleet(
   });
   env.defer(() => transactionsSql.end({ timeout: 1 }));
 
-  const post = (url: string, body: unknown, key?: string) =>
-    fetch(url, {
+  const post = (service: "accounts" | "transactions", url: string, body: unknown, key?: string) =>
+    testIdentity.fetch(service)(url, {
       method: "POST",
       headers: {
         "content-type": "application/json",
@@ -77,14 +83,15 @@ export async function startLedgerFleet(
     transactionsSql,
     async openAccounts(balances) {
       for (const [id, balance] of Object.entries(balances)) {
-        const res = await post(`${accounts.url}/api/v1/accounts`, {
+        const res = await post("accounts", `${accounts.url}/api/v1/accounts`, {
           account_id: Number(id),
           initial_balance: balance,
         });
         assert.equal(res.status, 201, await res.text());
       }
     },
-    submit: (body, key) => post(`${transactions.url}/api/v1/transactions`, body, key),
+    submit: (body, key) =>
+      post("transactions", `${transactions.url}/api/v1/transactions`, body, key),
     async settled(timeoutMs = 30_000) {
       await eventually("every transaction to settle", async () => {
         const [{ n }] = await transactionsSql<{ n: number }[]>`
@@ -103,7 +110,9 @@ export async function startLedgerFleet(
       return { sum: BigInt(row.sum), min: BigInt(row.min), accounts: row.n };
     },
     async assertConsistent() {
-      const res = await fetch(`${accounts.url}/api/v1/accounts/ledger-check`);
+      const res = await testIdentity.fetch("accounts")(
+        `${accounts.url}/api/v1/accounts/ledger-check`,
+      );
       const report = await res.json();
       assert.equal(res.status, 200, JSON.stringify(report));
       assert.equal(report.ok, true);

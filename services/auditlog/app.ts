@@ -4,7 +4,9 @@ import type { ObjectStore } from "@nats-io/obj";
 import {
   type CommandDeps,
   createHttpApp,
+  gatewayTokens,
   idempotency,
+  type IdentityVerifier,
   type Logger,
   type Metrics,
   type ReadinessCheck,
@@ -15,6 +17,8 @@ import { exportRoutes } from "./routes/exports.ts";
 export interface AuditlogDeps extends CommandDeps {
   logger: Logger;
   metrics: Metrics;
+  /** Verifies the gateway's token on every request. */
+  identity: IdentityVerifier;
   /** The `audit-exports` object bucket. */
   exportsBucket: () => Promise<ObjectStore>;
   readiness?: Record<string, ReadinessCheck>;
@@ -26,6 +30,7 @@ export interface AuditlogDeps extends CommandDeps {
 
 export function createApp(deps: AuditlogDeps) {
   const app = createHttpApp({
+    authenticator: gatewayTokens(deps.identity),
     service: deps.service,
     logger: deps.logger,
     metrics: deps.metrics,

@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
 import { connectPostgres, createMetrics, silentLogger } from "@flotilla/backbone";
+import { testIdentity } from "@flotilla/testkit";
 import { createApp } from "./app.ts";
 import { auditlogCatalog } from "./catalog.ts";
 
 Deno.test("the OpenAPI document lists every audit-log endpoint", async () => {
-  const app = createApp({
+  const service = createApp({
+    identity: await testIdentity.verifier("auditlog"),
     service: "auditlog",
     logger: silentLogger,
     metrics: createMetrics("auditlog", { process: false }),
@@ -13,6 +15,7 @@ Deno.test("the OpenAPI document lists every audit-log endpoint", async () => {
     sql: connectPostgres({ url: "postgres://127.0.0.1:1/none", name: "app-test" }),
     exportsBucket: () => Promise.reject(new Error("not used")),
   });
+  const app = { request: testIdentity.request(service, "auditlog") };
   const res = await app.request("/openapi.json");
   assert.equal(res.status, 200);
   const doc = await res.json();

@@ -21,7 +21,7 @@ import {
   startConsumer,
 } from "@flotilla/backbone";
 import { AUDIT_EXPORTS_BUCKET } from "@flotilla/contracts";
-import type { TestEnv } from "@flotilla/testkit";
+import { type TestEnv, testIdentity } from "@flotilla/testkit";
 import { createApp } from "./app.ts";
 import { auditlogCatalog } from "./catalog.ts";
 import { SERVICE } from "./config.ts";
@@ -132,7 +132,8 @@ export function startIngest(
 }
 
 export interface InProcessAuditlog {
-  app: ReturnType<typeof createApp>;
+  /** The app, each request with a token that has every scope. */
+  app: { request(path: string, init?: RequestInit): Promise<Response> };
   sql: Sql;
   nc: NatsConnection;
   count(): Promise<number>;
@@ -173,7 +174,8 @@ export async function startInProcess(
   });
   await worker.start();
   env.defer(() => worker.stop());
-  const app = createApp({
+  const service = createApp({
+    identity: await testIdentity.verifier(SERVICE),
     service: SERVICE,
     catalog: auditlogCatalog,
     logger: silentLogger,
@@ -183,5 +185,5 @@ export async function startInProcess(
     onExportRequested: () => worker.wake(),
   });
   const count = async () => Number((await sql`select count(*)::int as n from audit_logs`)[0].n);
-  return { app, sql, nc, count };
+  return { app: { request: testIdentity.request(service, SERVICE) }, sql, nc, count };
 }

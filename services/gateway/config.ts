@@ -1,9 +1,11 @@
 /**
- * The gateway's configuration: where each upstream lives, the one route table, and the
- * resilience and rate-limit settings. Read once from the environment, validated, frozen.
+ * The gateway's configuration: where each upstream lives, the one route table, identity (the
+ * signing key, trusted proxies, OIDC), and the resilience and rate-limit settings. Read once
+ * from the environment, validated, frozen.
  */
 import { z } from "zod";
-import { baseShape, env, loadConfig } from "@flotilla/backbone";
+import { baseShape, ConfigError, env, loadConfig } from "@flotilla/backbone";
+import { parseTrustedProxies } from "./domain/client_address.ts";
 import type { Route } from "./domain/routes.ts";
 
 export const SERVICE = "gateway";
@@ -32,6 +34,7 @@ export const ROUTES: readonly Route[] = [
   { prefix: "/api/v1/listings", upstream: "listings" },
   { prefix: "/api/v1/listing-view", upstream: "listing-view" },
   { prefix: "/api/v1/orders", upstream: "orders" },
+  { prefix: "/orders", upstream: "orders" },
   { prefix: "/api/v1/clients", upstream: "mailer" },
   { prefix: "/api/v1/mailings", upstream: "mailer" },
 ];
@@ -41,13 +44,42 @@ const upstreamUrl = () =>
     u.replace(/\/+$/, "")
   ).optional();
 
-// No NATS_URL or DATABASE_URL: the gateway uses neither.
-const { PORT, LOG_LEVEL, SHUTDOWN_TIMEOUT_MS } = baseShape(SERVICE, 8080);
+// No DATABASE_URL: NATS only, for the API keys. No IDENTITY_PUBLIC_KEY: the gateway signs.
+const { PORT, HOST, NATS_URL, LOG_LEVEL, SHUTDOWN_TIMEOUT_MS } = baseShape(SERVICE, 8080);
 
 const gatewayShape = {
   PORT,
+  HOST,
+  NATS_URL,
   LOG_LEVEL,
   SHUTDOWN_TIMEOUT_MS,
+  /** Ed25519 private key (PKCS#8, PEM or base64) that signs the identity token of each request. */
+  IDENTITY_SIGNING_KEY: z.string({
+    error: "the gateway's Ed25519 signing key (PKCS#8 as PEM or base64) is required; " +
+      "`deno task dev` writes one to .data/identity/",
+  }).min(40, "expected an Ed25519 private key (PKCS#8 as PEM or base64)"),
+  /** Lifetime of the identity token the gateway signs for each upstream request. */
+  IDENTITY_TOKEN_TTL_S: z.coerce.number().int().min(5).max(300).default(60),
+  /**
+   * Proxies in front of the gateway (CIDRs or addresses, comma-separated). The client is the
+   * rightmost `X-Forwarded-For` address that is not one of them; none: the socket's peer.
+   */
+  TRUSTED_PROXIES: z.string().default("").transform((text, ctx) => {
+    try {
+      return parseTrustedProxies(text);
+    } catch (err) {
+      ctx.addIssue({ code: "custom", message: err instanceof Error ? err.message : String(err) });
+      return z.NEVER;
+    }
+  }),
+  /** OIDC: bearer JWTs from this issuer are accepted (with audience and JWKS below). */
+  OIDC_ISSUER: z.string().min(1).optional(),
+  OIDC_AUDIENCE: z.string().min(1).optional(),
+  OIDC_JWKS_URL: z.url({ protocol: /^https?$/, error: "expected an http(s):// URL" }).optional(),
+  /** The claim with the token's scopes: a space-separated string or an array. */
+  OIDC_SCOPE_CLAIM: z.string().min(1).default("scope"),
+  /** The claim with the users-service id the person acts for, if the provider sets one. */
+  OIDC_USER_CLAIM: z.string().min(1).optional(),
   UPSTREAM_ACCOUNTS: upstreamUrl(),
   UPSTREAM_TRANSACTIONS: upstreamUrl(),
   UPSTREAM_AUDITLOG: upstreamUrl(),
@@ -65,11 +97,12 @@ const gatewayShape = {
   BREAKER_THRESHOLD: env.positiveInt(5),
   /** How long an open circuit waits before one trial request. */
   BREAKER_HALF_OPEN_MS: env.positiveInt(5_000),
-  /** Requests per second per client IP, refilled continuously; 0 turns the limit off. */
+  /**
+   * Requests per second per principal (per client address when anonymous), refilled
+   * continuously; 0 turns the limit off.
+   */
   RATE_LIMIT_RPS: z.coerce.number().min(0).default(100),
   RATE_LIMIT_BURST: env.positiveInt(200),
-  /** Take the client IP from x-forwarded-for (only behind a trusted proxy). */
-  TRUST_FORWARDED_FOR: env.flag(false),
   /** Time limit for fetching one upstream's /openapi.json or /readyz. */
   DOCS_TIMEOUT_MS: env.positiveInt(1_000),
   /** How long the aggregated /openapi.json is reused. */
@@ -87,4 +120,34 @@ export function upstreamUrls(config: GatewayConfig): Record<UpstreamName, string
   const out = {} as Record<UpstreamName, string | undefined>;
   for (const name of UPSTREAM_NAMES) out[name] = config[UPSTREAM_ENV[name]];
   return out;
+}
+
+export interface OidcSettings {
+  issuer: string;
+  audience: string;
+  jwksUrl: string;
+  scopeClaim: string;
+  userClaim?: string;
+}
+
+/** The OIDC settings, if OIDC_ISSUER is set; then audience and JWKS are required too. */
+export function oidcSettings(config: GatewayConfig): OidcSettings | undefined {
+  const { OIDC_ISSUER: issuer, OIDC_AUDIENCE: audience, OIDC_JWKS_URL: jwksUrl } = config;
+  if (!issuer && !audience && !jwksUrl) return undefined;
+  const missing = Object.entries({
+    OIDC_ISSUER: issuer,
+    OIDC_AUDIENCE: audience,
+    OIDC_JWKS_URL: jwksUrl,
+  })
+    .filter(([, v]) => !v).map(([k]) => k);
+  if (missing.length > 0) {
+    throw new ConfigError(`Invalid configuration: OIDC needs ${missing.join(" and ")} as well`);
+  }
+  return {
+    issuer: issuer!,
+    audience: audience!,
+    jwksUrl: jwksUrl!,
+    scopeClaim: config.OIDC_SCOPE_CLAIM,
+    userClaim: config.OIDC_USER_CLAIM,
+  };
 }

@@ -1,11 +1,14 @@
-/** gateway: the one entry point (port 8080); no database, no NATS. */
-import { runService } from "@flotilla/backbone";
+/** gateway: the one entry point (port 8080); no database, NATS for the API keys. */
+import { API_KEYS_BUCKET, apiKeysCatalog, runService } from "@flotilla/backbone";
 import { createApp, gatewayDeps } from "./app.ts";
 import { loadGatewayConfig, SERVICE } from "./config.ts";
 
 await runService({
   name: SERVICE,
   config: loadGatewayConfig(),
-  needs: {},
-  start: (rt) => ({ app: createApp(gatewayDeps(rt)) }),
+  needs: { nats: { catalog: apiKeysCatalog } },
+  start: async (rt) => {
+    const deps = await gatewayDeps({ ...rt, keysKv: await rt.kv(API_KEYS_BUCKET) });
+    return { app: createApp(deps), workers: [deps.keys] };
+  },
 });

@@ -1,10 +1,17 @@
 /**
  * Test support: small stub upstreams (real HTTP servers on 127.0.0.1), a gateway served on a
- * real socket in front of them, configured through the same variables as in production, the
- * route table, and an upstream's OpenAPI document.
+ * real socket in front of them (its API keys on the test env's NATS), configured through the
+ * same variables as in production, the route table, and an upstream's OpenAPI document.
  */
-import { createLogger, createMetrics, type OpenApiDocument } from "@flotilla/backbone";
+import { Kvm } from "@nats-io/kv";
+import {
+  API_KEYS_BUCKET,
+  createLogger,
+  createMetrics,
+  type OpenApiDocument,
+} from "@flotilla/backbone";
 import { freePort } from "@flotilla/infra";
+import { createTestKey, type TestEnv, testIdentity } from "@flotilla/testkit";
 import { createApp, gatewayDeps } from "./app.ts";
 import { loadGatewayConfig } from "./config.ts";
 
@@ -71,28 +78,51 @@ export interface TestGateway extends AsyncDisposable {
   readonly url: string;
   /** Log lines the gateway wrote. */
   readonly logs: string[];
+  /** `Authorization` of an API key with every scope. */
+  readonly auth: Record<string, string>;
+  /** fetch of a path on the gateway with that key, unless `init` brings its own Authorization. */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
 }
 
-/** The gateway app on a real socket; `env` is read like the process environment. */
-export function startGateway(env: Record<string, string>): TestGateway {
+/**
+ * The gateway app on a real socket, its keys in `testEnv`'s bucket; `vars` is read like the
+ * process environment.
+ */
+export async function startGateway(
+  testEnv: TestEnv,
+  vars: Record<string, string>,
+): Promise<TestGateway> {
   const config = loadGatewayConfig({
     RATE_LIMIT_RPS: "0",
     UPSTREAM_RETRY_DELAY_MS: "10",
     BREAKER_HALF_OPEN_MS: "300",
-    ...env,
+    ...testIdentity.env,
+    ...vars,
   });
+  const { key } = await createTestKey(testEnv, { name: "gateway tests" });
   const logs: string[] = [];
-  const app = createApp(gatewayDeps({
+  const deps = await gatewayDeps({
     config,
     logger: createLogger({ service: "gateway", sink: (l) => logs.push(l) }),
     metrics: createMetrics("gateway", { process: false }),
-  }));
+    keysKv: await new Kvm(await testEnv.connect()).open(API_KEYS_BUCKET),
+  });
+  await deps.keys.start();
+  const app = createApp(deps);
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, app.fetch);
+  const url = `http://127.0.0.1:${(server.addr as Deno.NetAddr).port}`;
   return {
-    url: `http://127.0.0.1:${(server.addr as Deno.NetAddr).port}`,
+    url,
     logs,
+    auth: { authorization: `Bearer ${key}` },
+    fetch(path, init = {}) {
+      const headers = new Headers(init.headers);
+      if (!headers.has("authorization")) headers.set("authorization", `Bearer ${key}`);
+      return fetch(url + path, { ...init, headers });
+    },
     async [Symbol.asyncDispose]() {
       await server.shutdown();
+      await deps.keys.stop();
     },
   };
 }

@@ -1,6 +1,8 @@
 /** The listing-view service's HTTP app: `createApp(deps)` for main.ts and for tests. */
 import {
   createHttpApp,
+  gatewayTokens,
+  type IdentityVerifier,
   type Logger,
   type Metrics,
   type ReadinessCheck,
@@ -12,12 +14,15 @@ export interface ListingViewDeps {
   service: string;
   logger: Logger;
   metrics: Metrics;
+  /** Verifies the gateway's token on every request. */
+  identity: IdentityVerifier;
   sql: Sql;
   readiness?: Record<string, ReadinessCheck>;
 }
 
 export function createApp(deps: ListingViewDeps) {
   const app = createHttpApp({
+    authenticator: gatewayTokens(deps.identity),
     ...deps,
     title: "Flotilla listing-view",
     description:

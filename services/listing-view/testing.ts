@@ -15,7 +15,7 @@ import {
   VIEW_LISTINGS_CONSUMER,
   VIEW_USERS_CONSUMER,
 } from "@flotilla/contracts";
-import type { testEnv } from "@flotilla/testkit";
+import { type testEnv, testIdentity } from "@flotilla/testkit";
 import { createApp } from "./app.ts";
 import { viewConsumers } from "./consumers.ts";
 import type { ViewItem } from "./domain/view.ts";
@@ -80,12 +80,14 @@ export async function startView(env: Awaited<ReturnType<typeof testEnv>>) {
   await env.migrate("listing-view");
   const nc = await env.connect();
   const sql = env.sql(20);
-  const app = createApp({
+  const view = createApp({
+    identity: await testIdentity.verifier("listing-view"),
     service: "listing-view",
     logger: silentLogger,
     metrics: createMetrics("listing-view", { process: false }),
     sql,
   });
+  const app = { request: testIdentity.request(view, "listing-view") };
   // What the launcher does with the declarations, on the test's connections and a silent logger.
   const consumers = viewConsumers().map((declared) =>
     startConsumer({ ...declared, nc, catalog: fleetCatalog, sql, logger: silentLogger })

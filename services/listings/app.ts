@@ -1,12 +1,21 @@
 /** The listings service's HTTP app: `createApp(deps)` for main.ts and for tests. */
 import type { KV } from "@nats-io/kv";
-import { createHttpApp, idempotency, type Metrics, type ReadinessCheck } from "@flotilla/backbone";
+import {
+  createHttpApp,
+  gatewayTokens,
+  idempotency,
+  type IdentityVerifier,
+  type Metrics,
+  type ReadinessCheck,
+} from "@flotilla/backbone";
 import type { PhotoDeps } from "./commands/upload_photo.ts";
 import { listingsRoutes } from "./routes/listings.ts";
 import { photosRoutes } from "./routes/photos.ts";
 
 export interface ListingsDeps extends Omit<PhotoDeps, "now"> {
   metrics: Metrics;
+  /** Verifies the gateway's token on every request. */
+  identity: IdentityVerifier;
   /** The idempotency bucket; without it Idempotency-Key is ignored. */
   idempotencyKv?: KV;
   readiness?: Record<string, ReadinessCheck>;
@@ -16,6 +25,7 @@ export interface ListingsDeps extends Omit<PhotoDeps, "now"> {
 
 export function createApp(deps: ListingsDeps) {
   const app = createHttpApp({
+    authenticator: gatewayTokens(deps.identity),
     ...deps,
     title: "Flotilla listings",
     description:

@@ -9,7 +9,7 @@ import {
   type Sql,
 } from "@flotilla/backbone";
 import { fleetCatalog, type ListingSnapshot, PHOTOS_BUCKET } from "@flotilla/contracts";
-import { integration, testEnv } from "@flotilla/testkit";
+import { integration, jsonCaller, testEnv, testIdentity } from "@flotilla/testkit";
 import { objectPhotoStore } from "./adapters/photo_store.ts";
 import { createApp } from "./app.ts";
 
@@ -22,6 +22,7 @@ async function setup(env: Awaited<ReturnType<typeof testEnv>>) {
   const sql = env.sql();
   const objects = await new Objm(nc).open(PHOTOS_BUCKET);
   const app = createApp({
+    identity: await testIdentity.verifier("listings"),
     service: "listings",
     logger: silentLogger,
     metrics: createMetrics("listings", { process: false }),
@@ -31,18 +32,14 @@ async function setup(env: Awaited<ReturnType<typeof testEnv>>) {
     maxPhotoBytes: MAX_PHOTO,
     idempotencyKv: await new Kvm(nc).open(IDEMPOTENCY_BUCKET),
   });
-  const call = (method: string, path: string, body?: unknown, headers: HeadersInit = {}) =>
-    app.request(path, {
-      method,
-      headers: { "content-type": "application/json", ...headers },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+  const request = testIdentity.request(app, "listings");
+  const call = jsonCaller(app, "listings");
   const create = async (input: Record<string, unknown>) => {
     const res = await call("POST", "/api/v1/listings", input);
     assert.equal(res.status, 201);
     return (await res.json()).listing as ListingSnapshot;
   };
-  return { app, sql, call, create, objects };
+  return { app, request, sql, call, create, objects };
 }
 
 async function outbox(sql: Sql): Promise<Envelope<Record<string, unknown>>[]> {
@@ -130,6 +127,7 @@ integration(
     const { app, sql, create, objects } = await setup(env);
     const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, app.fetch);
     env.defer(() => server.shutdown());
+    const api = testIdentity.fetch("listings");
     const base = `http://127.0.0.1:${server.addr.port}/api/v1/listings`;
     const listing = await create({ user_id: 1, listing_type: "sale", price: 10 });
 
@@ -137,7 +135,7 @@ integration(
     for (let i = 0; i < photo.length; i += 65536) {
       crypto.getRandomValues(photo.subarray(i, Math.min(i + 65536, photo.length)));
     }
-    const put = await fetch(`${base}/${listing.id}/photos/front.jpg`, {
+    const put = await api(`${base}/${listing.id}/photos/front.jpg`, {
       method: "PUT",
       headers: { "content-type": "image/jpeg" },
       body: photo,
@@ -150,7 +148,7 @@ integration(
     const etag = put.headers.get("etag");
     assert.equal(etag, `"${stored.photo.digest}"`);
 
-    const got = await fetch(`${base}/${listing.id}/photos/front.jpg`);
+    const got = await api(`${base}/${listing.id}/photos/front.jpg`);
     assert.equal(got.status, 200);
     assert.equal(got.headers.get("content-type"), "image/jpeg");
     assert.equal(got.headers.get("content-length"), String(photo.length));
@@ -159,7 +157,7 @@ integration(
     assert.equal(bytes.length, photo.length);
     assert.ok(bytes.every((b, i) => b === photo[i]), "byte for byte");
 
-    const cached = await fetch(`${base}/${listing.id}/photos/front.jpg`, {
+    const cached = await api(`${base}/${listing.id}/photos/front.jpg`, {
       headers: { "if-none-match": etag! },
     });
     assert.equal(cached.status, 304);
@@ -169,9 +167,9 @@ integration(
     const updated = (await outbox(sql)).filter((e) => e.type === "listing.updated");
     assert.deepEqual((updated[0].data as ListingSnapshot).photos, [stored.photo]);
 
-    const del = await fetch(`${base}/${listing.id}/photos/front.jpg`, { method: "DELETE" });
+    const del = await api(`${base}/${listing.id}/photos/front.jpg`, { method: "DELETE" });
     assert.equal(del.status, 204);
-    const gone = await fetch(`${base}/${listing.id}/photos/front.jpg`);
+    const gone = await api(`${base}/${listing.id}/photos/front.jpg`);
     assert.equal(gone.status, 404);
     await gone.body?.cancel();
     const info = await objects.info(`listing/${listing.id}/front.jpg`);
@@ -186,13 +184,14 @@ integration(
   "photos that are not images get 415, too large ones 413 (declared or streamed), and nothing is kept",
   async () => {
     await using env = await testEnv();
-    const { app, create, objects, sql } = await setup(env);
+    const { app, request, create, objects, sql } = await setup(env);
     const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, app.fetch);
     env.defer(() => server.shutdown());
+    const api = testIdentity.fetch("listings");
     const base = `http://127.0.0.1:${server.addr.port}/api/v1/listings`;
     const listing = await create({ user_id: 1, listing_type: "rent", price: 10 });
 
-    const text = await fetch(`${base}/${listing.id}/photos/a.jpg`, {
+    const text = await api(`${base}/${listing.id}/photos/a.jpg`, {
       method: "PUT",
       headers: { "content-type": "text/plain" },
       body: "hello",
@@ -201,7 +200,7 @@ integration(
     assert.match((await text.json()).detail, /got "text\/plain"/);
 
     const big = new Uint8Array(MAX_PHOTO + 1);
-    const declared = await fetch(`${base}/${listing.id}/photos/a.png`, {
+    const declared = await api(`${base}/${listing.id}/photos/a.png`, {
       method: "PUT",
       headers: { "content-type": "image/png" },
       body: big,
@@ -213,7 +212,7 @@ integration(
     const chunks = ReadableStream.from((function* () {
       for (let sent = 0; sent <= MAX_PHOTO; sent += 256 * 1024) yield new Uint8Array(256 * 1024);
     })());
-    const streamed = await app.request(`/api/v1/listings/${listing.id}/photos/b.png`, {
+    const streamed = await request(`/api/v1/listings/${listing.id}/photos/b.png`, {
       method: "PUT",
       headers: { "content-type": "image/png" },
       body: chunks,
@@ -221,13 +220,13 @@ integration(
     assert.equal(streamed.status, 413);
     assert.equal(await objects.info(`listing/${listing.id}/b.png`), null);
 
-    const noListing = await app.request(`/api/v1/listings/999/photos/a.png`, {
+    const noListing = await request(`/api/v1/listings/999/photos/a.png`, {
       method: "PUT",
       headers: { "content-type": "image/png" },
       body: new Uint8Array([1, 2, 3]),
     });
     assert.equal(noListing.status, 404);
-    const badName = await app.request(`/api/v1/listings/${listing.id}/photos/.secret`, {
+    const badName = await request(`/api/v1/listings/${listing.id}/photos/.secret`, {
       method: "PUT",
       headers: { "content-type": "image/png" },
       body: new Uint8Array([1]),
@@ -235,5 +234,55 @@ integration(
     assert.equal(badName.status, 400);
     const [{ photos }] = await sql`select photos from listings where id = ${listing.id}`;
     assert.deepEqual(photos, []);
+  },
+);
+
+integration(
+  "a principal bound to a user creates and changes that user's listings only",
+  async () => {
+    await using env = await testEnv();
+    const { app, call, create, objects, sql } = await setup(env);
+    const bobs = await create({ user_id: 2, listing_type: "sale", price: 10 });
+    const alice = { type: "key" as const, id: "alicekey0001", user: "1" };
+    const own = await call(
+      "POST",
+      "/api/v1/listings",
+      {
+        user_id: 1,
+        listing_type: "rent",
+        price: 5,
+      },
+      {},
+      alice,
+    );
+    assert.equal(own.status, 201);
+    const forBob = await call(
+      "POST",
+      "/api/v1/listings",
+      {
+        user_id: 2,
+        listing_type: "rent",
+        price: 5,
+      },
+      {},
+      alice,
+    );
+    assert.equal(forBob.status, 403);
+    assert.match(
+      (await forBob.json()).detail,
+      /acts for user 1 only; the new listing belongs to user 2/,
+    );
+    const change = await call("PATCH", `/api/v1/listings/${bobs.id}`, { price: 1 }, {}, alice);
+    assert.equal(change.status, 403);
+    const upload = await testIdentity.request(app, "listings", alice)(
+      `/api/v1/listings/${bobs.id}/photos/x.png`,
+      { method: "PUT", headers: { "content-type": "image/png" }, body: new Uint8Array([1, 2, 3]) },
+    );
+    assert.equal(upload.status, 403);
+    assert.equal(await objects.info(`listing/${bobs.id}/x.png`), null);
+    const [row] = await sql`select price, version from listings where id = ${bobs.id}`;
+    assert.deepEqual([Number(row.price), row.version], [10, 1], "bob's listing is unchanged");
+    const [{ n }] = await sql`select count(*)::int as n from listings where user_id = 2`;
+    assert.equal(n, 1, "nothing created for bob");
   },
 );

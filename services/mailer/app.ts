@@ -2,7 +2,9 @@
 import type { KV } from "@nats-io/kv";
 import {
   createHttpApp,
+  gatewayTokens,
   idempotency,
+  type IdentityVerifier,
   type Logger,
   type Metrics,
   type ReadinessCheck,
@@ -13,6 +15,8 @@ import { type MailingRouteDeps, mailingRoutes } from "./routes/mailings.ts";
 export interface MailerDeps extends MailingRouteDeps {
   logger: Logger;
   metrics: Metrics;
+  /** Verifies the gateway's token on every request. */
+  identity: IdentityVerifier;
   /** The idempotency bucket; without it Idempotency-Key is ignored. */
   idempotencyKv?: KV;
   readiness?: Record<string, ReadinessCheck>;
@@ -20,6 +24,7 @@ export interface MailerDeps extends MailingRouteDeps {
 
 export function createApp(deps: MailerDeps) {
   const app = createHttpApp({
+    authenticator: gatewayTokens(deps.identity),
     service: deps.service,
     logger: deps.logger,
     metrics: deps.metrics,

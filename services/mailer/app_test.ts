@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { integration, testEnv } from "@flotilla/testkit";
+import { integration, testEnv, testIdentity } from "@flotilla/testkit";
 import { createMetrics, silentLogger } from "@flotilla/backbone";
 import { fleetCatalog } from "@flotilla/contracts";
 import { createApp } from "./app.ts";
@@ -11,6 +11,7 @@ async function setup() {
   const sql = env.sql();
   let wakes = 0;
   const app = createApp({
+    identity: await testIdentity.verifier("mailer"),
     service: "mailer",
     logger: silentLogger,
     metrics: createMetrics("mailer", { process: false }),
@@ -20,7 +21,7 @@ async function setup() {
     wakeScheduler: () => wakes++,
   });
   const call = async (method: string, path: string, body?: unknown) => {
-    const res = await app.request(path, {
+    const res = await testIdentity.request(app, "mailer")(path, {
       method,
       headers: body === undefined ? {} : { "content-type": "application/json" },
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -188,6 +189,11 @@ integration(
         [`mailing:${created.body.id}`, "mailing.deleted", "new", null],
       ],
     );
-    assert.ok(audits.every((e) => e.source === "mailer" && e.data.actor.type === "anonymous"));
+    assert.ok(
+      audits.every((e) =>
+        e.source === "mailer" && e.data.actor.type === "service" && e.data.actor.id === "test"
+      ),
+      "the actor is the token's principal",
+    );
   },
 );

@@ -37,6 +37,7 @@ export function mailerService(config: MailerConfig, clock: Clock) {
           clock,
           logger,
           metrics,
+          identity: rt.identity,
           readiness: rt.readiness,
           idempotencyKv: await rt.kv(IDEMPOTENCY_BUCKET),
           wakeScheduler: () => scheduler.wake(),

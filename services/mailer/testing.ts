@@ -4,7 +4,7 @@
  */
 import { Loop, runService, type Sql } from "@flotilla/backbone";
 import { freePort } from "@flotilla/infra";
-import type { TestEnv } from "@flotilla/testkit";
+import { type TestEnv, testIdentity } from "@flotilla/testkit";
 import { loadMailerConfig } from "./config.ts";
 import { type Clock, systemClock } from "./domain/clock.ts";
 import { mailerService } from "./service.ts";
@@ -49,6 +49,7 @@ export async function startTestMailer(
       SCHEDULER_INTERVAL_MS: "100",
       BREAKER_HALF_OPEN_MS: "500",
       SENDER_CONCURRENCY: "16",
+      ...testIdentity.env,
       ...options.env,
     }),
     options.clock ?? systemClock,
@@ -97,7 +98,7 @@ export async function seedClients(
 
 /** POSTs JSON and returns the parsed answer, failing loudly on anything but 2xx. */
 export async function postJson<T>(url: string, body: unknown, method = "POST"): Promise<T> {
-  const res = await fetch(url, {
+  const res = await testIdentity.fetch("mailer")(url, {
     method,
     headers: { "content-type": "application/json" },
     body: JSON.stringify(body),

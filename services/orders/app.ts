@@ -1,5 +1,12 @@
 /** The orders HTTP app: the API, the page, and the backbone's health, metrics and docs. */
-import { createHttpApp, type Logger, type Metrics, type ReadinessCheck } from "@flotilla/backbone";
+import {
+  createHttpApp,
+  gatewayTokens,
+  type IdentityVerifier,
+  type Logger,
+  type Metrics,
+  type ReadinessCheck,
+} from "@flotilla/backbone";
 import type { OrderReads } from "./queries/order_reads.ts";
 import { ordersRoutes } from "./routes/orders_api.ts";
 import { pageRoutes } from "./routes/page.tsx";
@@ -8,12 +15,15 @@ export interface AppDeps {
   service: string;
   logger: Logger;
   metrics: Metrics;
+  /** Verifies the gateway's token on every request. */
+  identity: IdentityVerifier;
   readiness?: Record<string, ReadinessCheck>;
   reads: OrderReads;
 }
 
 export function createApp(deps: AppDeps) {
   const app = createHttpApp({
+    authenticator: gatewayTokens(deps.identity),
     service: deps.service,
     logger: deps.logger,
     metrics: deps.metrics,

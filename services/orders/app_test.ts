@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { createMetrics, silentLogger } from "@flotilla/backbone";
+import { testIdentity } from "@flotilla/testkit";
 import { createApp } from "./app.ts";
 import type { Order } from "./domain/order.ts";
 import { decodeCursor, encodeCursor, type OrderReads } from "./queries/order_reads.ts";
@@ -12,12 +13,15 @@ const reads: OrderReads = {
     Promise.resolve(uid === sampleOrder.order_uid ? { json, source: "kv" as const } : undefined),
   list: () => Promise.resolve({ orders: [sampleOrder as Order], next_cursor: null }),
 };
-const app = createApp({
+const identity = await testIdentity.verifier("orders");
+const service = createApp({
+  identity,
   service: "orders",
   logger: silentLogger,
   metrics: createMetrics("orders", { process: false }),
   reads,
 });
+const app = { request: testIdentity.request(service, "orders") };
 const info = {} as Deno.ServeHandlerInfo;
 
 Deno.test("an order is served exactly as stored, with where it came from", async () => {
@@ -40,24 +44,43 @@ Deno.test("an unknown order is a 404 and a malformed id a 400, both problem+json
 });
 
 Deno.test("the page shows an order, and says so when there is none", async () => {
-  const found = await app.request(`/?order_uid=${sampleOrder.order_uid}`);
+  const found = await app.request(`/orders?order_uid=${sampleOrder.order_uid}`);
   assert.equal(found.status, 200);
   const html = await found.text();
   assert.match(html, /<td>Mascaras<\/td>/);
   assert.match(html, /1817 USD/);
-  const missing = await app.request("/?order_uid=nope");
+  const missing = await app.request("/orders?order_uid=nope");
   assert.equal(missing.status, 404);
   assert.match(await missing.text(), /No order with id &quot;nope&quot;\./);
-  const blank = await app.request("/");
+  const blank = await app.request("/orders");
   assert.match(
     await blank.text(),
-    new RegExp(`Newest: <a href="/\\?order_uid=${sampleOrder.order_uid}`),
+    new RegExp(`Newest: <a href="/orders\\?order_uid=${sampleOrder.order_uid}`),
   );
+});
+
+Deno.test("the page lists the newest orders only to a caller with orders:read", async () => {
+  const anonymous = testIdentity.request(service, "orders", {
+    type: "anonymous",
+    id: "anonymous",
+    scopes: [],
+  });
+  const page = await (await anonymous("/orders")).text();
+  assert.doesNotMatch(page, /Newest:/);
+  const one = await anonymous(`/orders?order_uid=${sampleOrder.order_uid}`);
+  assert.equal(one.status, 200, "one order by its id is public");
+  await one.body?.cancel();
+  assert.equal((await anonymous("/api/v1/orders")).status, 401);
 });
 
 Deno.test("the fast path answers mirror hits only and leaves the rest to the app", async () => {
   const mirror = new Map([[sampleOrder.order_uid, json]]);
-  const fetch = withFastReads(app, (uid) => mirror.get(uid));
+  const fast = withFastReads(service, (uid) => mirror.get(uid), identity);
+  const headers = await testIdentity.headers("orders");
+  const fetch = (req: Request, info: Deno.ServeHandlerInfo) => {
+    for (const [k, v] of Object.entries(headers)) req.headers.set(k, v);
+    return fast(req, info);
+  };
   const hit = await fetch(new Request(`http://h:1/api/v1/orders/${sampleOrder.order_uid}`), info);
   assert.equal(hit.headers.get("x-order-source"), "mirror");
   assert.equal(await hit.text(), JSON.stringify(sampleOrder));
@@ -69,6 +92,11 @@ Deno.test("the fast path answers mirror hits only and leaves the rest to the app
   await routed.body?.cancel();
   assert.equal((await fetch(new Request("http://h:1/api/v1/orders/a%2Fb"), info)).status, 400);
   assert.equal((await fetch(new Request("http://h:1/healthz"), info)).status, 200);
+  const unsigned = await fast(
+    new Request(`http://h:1/api/v1/orders/${sampleOrder.order_uid}`),
+    info,
+  );
+  assert.equal(unsigned.status, 401, "no token, no order: not even from the mirror");
 });
 
 Deno.test("cursors round-trip and garbage is refused", () => {

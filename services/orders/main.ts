@@ -45,7 +45,7 @@ await runService({
     });
     return {
       // The mirror's fast path in front of the app.
-      app: { fetch: withFastReads(app, (uid) => cache.local(uid), metrics) },
+      app: { fetch: withFastReads(app, (uid) => cache.local(uid), rt.identity, metrics) },
       consumers: [ingestConsumer({ cache, metrics }, config)],
       workers: [cacheWorker(cache), refill],
     };

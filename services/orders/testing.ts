@@ -6,7 +6,13 @@ import { jetstream, jetstreamManager, type StoredMsg } from "@nats-io/jetstream"
 import type { NatsConnection } from "@nats-io/transport";
 import { deadLetterCatalog, DLQ_STREAM, mergeCatalogs } from "@flotilla/backbone";
 import { ORDERS_NEW_SUBJECT, ordersCatalog } from "@flotilla/contracts";
-import { type ServiceProcess, spawnService, type TestEnv, wbOrderFixture } from "@flotilla/testkit";
+import {
+  type ServiceProcess,
+  spawnService,
+  type TestEnv,
+  testIdentity,
+  wbOrderFixture,
+} from "@flotilla/testkit";
 
 export { contentHash } from "./commands/store_orders.ts";
 export { type Order, orderJson } from "./domain/order.ts";
@@ -62,7 +68,7 @@ export async function getOrder(
   url: string,
   uid: string,
 ): Promise<{ status: number; text: string; source: string | null; type: string | null }> {
-  const res = await fetch(`${url}/api/v1/orders/${encodeURIComponent(uid)}`);
+  const res = await testIdentity.fetch("orders")(`${url}/api/v1/orders/${encodeURIComponent(uid)}`);
   return {
     status: res.status,
     text: await res.text(),

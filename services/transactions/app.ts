@@ -3,7 +3,9 @@ import type { KV } from "@nats-io/kv";
 import {
   type CommandDeps,
   createHttpApp,
+  gatewayTokens,
   idempotency,
+  type IdentityVerifier,
   type Logger,
   type Metrics,
   type PostgresGuard,
@@ -16,6 +18,8 @@ import { transactionsRoutes } from "./routes/transactions.ts";
 export interface TransactionsDeps extends CommandDeps {
   logger: Logger;
   metrics: Metrics;
+  /** Verifies the gateway's token on every request. */
+  identity: IdentityVerifier;
   readiness?: Record<string, ReadinessCheck>;
   /** The idempotency bucket; without it only the database backstop applies. */
   idempotencyKv?: KV;
@@ -27,6 +31,7 @@ export interface TransactionsDeps extends CommandDeps {
 
 export function createApp(deps: TransactionsDeps) {
   const app = createHttpApp({
+    authenticator: gatewayTokens(deps.identity),
     ...deps,
     title: "Flotilla transactions",
     description: "Transfers between accounts, settled by a saga with the accounts ledger.",

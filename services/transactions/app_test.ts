@@ -1,14 +1,15 @@
 import assert from "node:assert/strict";
 import { createMetrics, silentLogger } from "@flotilla/backbone";
 import { fleetCatalog } from "@flotilla/contracts";
-import { integration, type TestEnv, testEnv } from "@flotilla/testkit";
+import { integration, type TestEnv, testEnv, testIdentity } from "@flotilla/testkit";
 import { createApp, type TransactionsDeps } from "./app.ts";
 
 /** The app on a migrated test database (no ledger runs: nothing settles by itself). */
 async function setup(env: TestEnv, options: Pick<TransactionsDeps, "admission"> = {}) {
   await env.migrate("transactions");
   const sql = env.sql();
-  const app = createApp({
+  const service = createApp({
+    identity: await testIdentity.verifier("transactions"),
     service: "transactions",
     sql,
     catalog: fleetCatalog,
@@ -16,7 +17,7 @@ async function setup(env: TestEnv, options: Pick<TransactionsDeps, "admission"> 
     metrics: createMetrics("transactions-test"),
     ...options,
   });
-  return { sql, app };
+  return { sql, app: { request: testIdentity.request(service, "transactions") } };
 }
 
 integration("transactions keep the original API's validation and errors", async () => {

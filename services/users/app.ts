@@ -3,7 +3,9 @@ import type { KV } from "@nats-io/kv";
 import {
   type CommandDeps,
   createHttpApp,
+  gatewayTokens,
   idempotency,
+  type IdentityVerifier,
   type Logger,
   type Metrics,
   type ReadinessCheck,
@@ -13,6 +15,8 @@ import { usersRoutes } from "./routes/users.ts";
 export interface UsersDeps extends CommandDeps {
   logger: Logger;
   metrics: Metrics;
+  /** Verifies the gateway's token on every request. */
+  identity: IdentityVerifier;
   /** The idempotency bucket; without it Idempotency-Key is ignored. */
   idempotencyKv?: KV;
   readiness?: Record<string, ReadinessCheck>;
@@ -22,6 +26,7 @@ export interface UsersDeps extends CommandDeps {
 
 export function createApp(deps: UsersDeps) {
   const app = createHttpApp({
+    authenticator: gatewayTokens(deps.identity),
     service: deps.service,
     logger: deps.logger,
     metrics: deps.metrics,

@@ -8,7 +8,7 @@ import {
   type Sql,
 } from "@flotilla/backbone";
 import { fleetCatalog, type UserSnapshot } from "@flotilla/contracts";
-import { integration, testEnv } from "@flotilla/testkit";
+import { integration, jsonCaller, testEnv, testIdentity } from "@flotilla/testkit";
 import { createApp } from "./app.ts";
 
 async function setup(env: Awaited<ReturnType<typeof testEnv>>) {
@@ -17,6 +17,7 @@ async function setup(env: Awaited<ReturnType<typeof testEnv>>) {
   const nc = await env.connect();
   const sql = env.sql();
   const app = createApp({
+    identity: await testIdentity.verifier("users"),
     service: "users",
     logger: silentLogger,
     metrics: createMetrics("users", { process: false }),
@@ -24,12 +25,7 @@ async function setup(env: Awaited<ReturnType<typeof testEnv>>) {
     catalog: fleetCatalog,
     idempotencyKv: await new Kvm(nc).open(IDEMPOTENCY_BUCKET),
   });
-  const call = (method: string, path: string, body?: unknown, headers: HeadersInit = {}) =>
-    app.request(path, {
-      method,
-      headers: { "content-type": "application/json", ...headers },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+  const call = jsonCaller(app, "users");
   return { app, sql, call };
 }
 
@@ -44,8 +40,9 @@ integration(
   async () => {
     await using env = await testEnv();
     const { sql, call } = await setup(env);
-    const res = await call("POST", "/api/v1/users", { name: "  Ada  " }, {
-      "x-user-id": "admin-1",
+    const res = await call("POST", "/api/v1/users", { name: "  Ada  " }, {}, {
+      type: "user",
+      id: "admin-1",
     });
     assert.equal(res.status, 201);
     const { result, user } = await res.json() as { result: boolean; user: UserSnapshot };

@@ -15,7 +15,10 @@
  */
 import { parseArgs } from "node:util";
 import postgres from "postgres";
+import { testIdentity } from "@flotilla/testkit";
 import { ascending, Bench, loadAverage, ms, percentile, postJson } from "./kit/mod.ts";
+
+const viewFetch = testIdentity.fetch("listing-view");
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -50,7 +53,7 @@ const missed = await Bench.run("cqrs", async (bench) => {
     start("listing-view", "listing_view"),
   ]);
   const post = async (url: string, body: unknown) => {
-    const res = await postJson(url, body);
+    const res = await postJson(url.startsWith(`${users}/`) ? "users" : "listings", url, body);
     if (res.status !== 201) throw new Error(`POST ${url}: ${res.status} ${await res.text()}`);
     return await res.json();
   };
@@ -114,7 +117,7 @@ const missed = await Bench.run("cqrs", async (bench) => {
     const times: number[] = [];
     for (let i = 0; i < QUERIES; i++) {
       const started = performance.now();
-      const res = await fetch(`${view}/api/v1/listing-view${qs}`);
+      const res = await viewFetch(`${view}/api/v1/listing-view${qs}`);
       const body = await res.json();
       times.push(performance.now() - started);
       if (res.status !== 200 || body.listings.length === 0) {

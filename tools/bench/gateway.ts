@@ -8,19 +8,29 @@
  *  2. stub: a stub upstream on the services' HTTP stack (`createHttpApp`) that answers the same
  *     page from memory: the worst case, where the gateway's own work is all there is to compare.
  * It prints requests/s, latency and the ratio gateway / direct for each, and the gateway
- * process's CPU time per proxied request. All on 127.0.0.1.
+ * process's CPU time per proxied request. All on 127.0.0.1. Authenticated as in production:
+ * through the gateway with an API key (the gateway checks it and signs a token per request for
+ * the upstream, which verifies it); direct with one token signed for the upstream.
  */
 import { jetstream } from "@nats-io/jetstream";
+import { Kvm } from "@nats-io/kv";
 import { connect } from "@nats-io/transport";
 import {
+  API_KEYS_BUCKET,
+  apiKeysCatalog,
+  createApiKey,
   createEvent,
   createHttpApp,
   createMetrics,
+  gatewayTokens,
+  IdentityVerifier,
+  provision,
   silentLogger,
   subjectOf,
 } from "@flotilla/backbone";
 import { fleetCatalog } from "@flotilla/contracts";
 import { freePort } from "@flotilla/infra";
+import { testIdentity } from "@flotilla/testkit";
 import {
   Bench,
   type BenchService,
@@ -40,8 +50,10 @@ const arg = (name: string, fallback: number) => {
 const UPSTREAM_FLAG = "--serve-upstream";
 
 /** The stub upstream, run in its own process by the bench itself. */
-function serveUpstream(port: number): void {
+async function serveUpstream(port: number): Promise<void> {
+  const key = Deno.env.get("IDENTITY_PUBLIC_KEY")!;
   const app = createHttpApp({
+    authenticator: gatewayTokens(await IdentityVerifier.fromKey(key, "listing-view")),
     service: "listing-view",
     logger: silentLogger,
     metrics: createMetrics("listing-view", { process: false }),
@@ -64,12 +76,26 @@ const seconds = arg("seconds", 5);
 const connections = arg("connections", 32);
 const PAGE = "/api/v1/listing-view?page_num=1&page_size=20";
 
-const load = (url: string, s: number) => wrk(url, { seconds: s, connections, threads: 1 });
+const load = (url: string, s: number, headers: Record<string, string>) =>
+  wrk(url, { seconds: s, connections, threads: 1, headers });
 
-function startGateway(bench: Bench, upstreamUrl: string): Promise<BenchService> {
+/** An API key, made the way `deno task keys create` makes one, in the bench's NATS. */
+async function apiKey(natsUrl: string): Promise<string> {
+  const nc = await connect({ servers: natsUrl });
+  try {
+    await provision(nc, apiKeysCatalog);
+    const kv = await new Kvm(nc).open(API_KEYS_BUCKET);
+    return (await createApiKey(kv, { name: "bench", scopes: ["listings:read"] })).key;
+  } finally {
+    await nc.close();
+  }
+}
+
+function startGateway(bench: Bench, upstreamUrl: string, natsUrl: string): Promise<BenchService> {
   return bench.service("services/gateway/main.ts", {
     logLevel: "error",
     env: {
+      NATS_URL: natsUrl,
       UPSTREAM_LISTING_VIEW: upstreamUrl,
       // The limiter stays on (its cost is part of the overhead) but never refuses here.
       RATE_LIMIT_RPS: "1000000000",
@@ -89,9 +115,12 @@ async function compare(
   direct: string,
   through: string,
   gatewayPid: number,
+  natsUrl: string,
 ): Promise<number> {
-  await load(direct, 1); // warm-up, not counted
-  await load(through, 1);
+  const key = { authorization: `Bearer ${await apiKey(natsUrl)}` };
+  const token = await testIdentity.headers("listing-view");
+  await load(direct, 1, token); // warm-up, not counted
+  await load(through, 1, key);
   const runs: { direct: WrkResult; gateway: WrkResult }[] = [];
   const fmt = (l: WrkResult) =>
     `${l.rps.toFixed(0)} req/s, p50 ${l.p50Ms.toFixed(2)} ms, p99 ${
@@ -99,9 +128,9 @@ async function compare(
     } ms, errors ${l.non2xx + l.socketErrors}`;
   let gatewayCpu = 0;
   for (let round = 1; round <= 2; round++) {
-    const d = await load(direct, seconds);
+    const d = await load(direct, seconds, token);
     const before = await cpuSeconds(gatewayPid);
-    const g = await load(through, seconds);
+    const g = await load(through, seconds, key);
     const after = await cpuSeconds(gatewayPid);
     gatewayCpu += before === undefined || after === undefined ? NaN : after - before;
     runs.push({ direct: d, gateway: g });
@@ -172,13 +201,20 @@ function serviceScenario(): Promise<number | undefined> {
       const deadline = Date.now() + 30_000;
       let count = 0;
       while (Date.now() < deadline && count < 20) {
-        const body = await fetch(service + PAGE).then((r) => r.json()).catch(() => ({}));
+        const body = await testIdentity.fetch("listing-view")(service + PAGE).then((r) => r.json())
+          .catch(() => ({}));
         count = Array.isArray(body.listings) ? body.listings.length : 0;
         if (count < 20) await new Promise((r) => setTimeout(r, 200));
       }
       console.log(`[service] listing-view serves ${count} listings per page`);
-      const gateway = await startGateway(bench, service);
-      return await compare("service", service + PAGE, gateway.url + PAGE, gateway.child.pid);
+      const gateway = await startGateway(bench, service, nats.url);
+      return await compare(
+        "service",
+        service + PAGE,
+        gateway.url + PAGE,
+        gateway.child.pid,
+        nats.url,
+      );
     } catch (err) {
       console.log(`[service] skipped: ${err instanceof Error ? err.message : err}`);
       return undefined;
@@ -188,12 +224,13 @@ function serviceScenario(): Promise<number | undefined> {
 
 function stubScenario(): Promise<number> {
   return Bench.run("gateway-stub", async (bench) => {
+    const nats = await bench.nats();
     const port = freePort();
-    bench.deno([new URL(import.meta.url).pathname, UPSTREAM_FLAG, String(port)]);
+    bench.deno([new URL(import.meta.url).pathname, UPSTREAM_FLAG, String(port)], testIdentity.env);
     const stub = `http://127.0.0.1:${port}`;
-    await waitForOk(stub + PAGE);
-    const gateway = await startGateway(bench, stub);
-    return await compare("stub", stub + PAGE, gateway.url + PAGE, gateway.child.pid);
+    await waitForOk(stub + "/healthz");
+    const gateway = await startGateway(bench, stub, nats.url);
+    return await compare("stub", stub + PAGE, gateway.url + PAGE, gateway.child.pid, nats.url);
   });
 }
 
@@ -213,5 +250,5 @@ async function bench(): Promise<void> {
   console.log(`ratio gateway/direct, in-memory stub:    ${verdict(stub)}`);
 }
 
-if (Deno.args[0] === UPSTREAM_FLAG) serveUpstream(Number(Deno.args[1]));
+if (Deno.args[0] === UPSTREAM_FLAG) await serveUpstream(Number(Deno.args[1]));
 else await bench();

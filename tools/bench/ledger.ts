@@ -94,7 +94,7 @@ await Bench.run("ledger", async (bench) => {
   const open = async () => {
     while (opened < ACCOUNTS + 1) {
       const id = ++opened;
-      const res = await postJson(`${accounts.url}/api/v1/accounts`, {
+      const res = await postJson("accounts", `${accounts.url}/api/v1/accounts`, {
         account_id: id,
         initial_balance: id === HOT ? "10000000.00" : "1000.00",
       });

@@ -7,6 +7,7 @@
 import postgres from "postgres";
 import { ensureDatabase, freePort, startNats, startPostgres } from "@flotilla/infra";
 import { seedClients } from "@flotilla/mailer/testing";
+import { testIdentity } from "@flotilla/testkit";
 import { startProviderSim } from "../provider-sim/main.ts";
 
 const CLIENTS = Number(Deno.args[0] ?? 50_000);
@@ -37,6 +38,7 @@ const children = ports.map((port) =>
       LOG_LEVEL: "warn",
       SENDER_CONCURRENCY: String(CONCURRENCY),
       SCHEDULER_INTERVAL_MS: "200",
+      ...testIdentity.env,
     },
     stdout: "null",
     stderr: "inherit",
@@ -88,7 +90,7 @@ try {
     sim.reset();
     sim.set({ latency_ms: latency });
     const started = Date.now();
-    const res = await fetch(`${mailerUrl}/api/v1/mailings`, {
+    const res = await testIdentity.fetch("mailer")(`${mailerUrl}/api/v1/mailings`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({

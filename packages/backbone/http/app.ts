@@ -1,16 +1,18 @@
 /**
  * The Hono app every service starts from: request id and correlation, access log, metrics,
- * problem+json errors, `/healthz`, `/readyz`, `/metrics`, `/openapi.json` and `/docs`
- * generated from the same zod schemas that validate requests.
+ * authentication, problem+json errors, `/healthz`, `/readyz`, `/metrics`, `/openapi.json` and
+ * `/docs` generated from the same zod schemas that validate requests.
  */
 import { HTTPException } from "hono/http-exception";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import { problem, problemHeaders, problemResponse, toProblem } from "../problem.ts";
+import { authentication, type Authenticator, SECURITY_SCHEME } from "./auth.ts";
 import { accessLog, requestContext } from "./context.ts";
 import { renderDocs } from "./docs.ts";
 import { createRouter } from "./router.ts";
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { RequestIdentity } from "./identity.ts";
 
 export interface AppVariables {
   requestId: string;
@@ -18,6 +20,8 @@ export interface AppVariables {
   /** W3C trace context: the caller's, or a new trace. Pass it on in outbox headers. */
   traceparent: string;
   logger: Logger;
+  /** Who is calling; set for every route but /healthz, /readyz and /metrics. */
+  identity: RequestIdentity;
 }
 export type AppEnv = { Variables: AppVariables };
 
@@ -44,6 +48,13 @@ export interface HttpAppOptions {
   service: string;
   logger: Logger;
   metrics: Metrics;
+  /**
+   * Who may call: a service passes `gatewayTokens(rt.identity)` (only requests the gateway
+   * signed for it), the gateway its own. There is no app without one.
+   */
+  authenticator: Authenticator;
+  /** How a client authenticates, for the OpenAPI document's security scheme. */
+  authDescription?: string;
   /** Named dependency checks for /readyz (nats, postgres…). */
   readiness?: Record<string, ReadinessCheck>;
   title?: string;
@@ -62,6 +73,14 @@ export function createHttpApp(options: HttpAppOptions): OpenAPIHono<AppEnv> {
   const app = createRouter();
   app.use("*", requestContext(logger));
   app.use("*", accessLog(metrics));
+  app.use("*", authentication(options.authenticator));
+  app.openAPIRegistry.registerComponent("securitySchemes", SECURITY_SCHEME, {
+    type: "http",
+    scheme: "bearer",
+    description: options.authDescription ??
+      "A token the gateway signs for each request (EdDSA, short-lived); clients authenticate " +
+        "at the gateway",
+  });
 
   app.onError((err, c) => {
     const instance = c.req.path;
@@ -100,9 +119,10 @@ export function createHttpApp(options: HttpAppOptions): OpenAPIHono<AppEnv> {
     const body = await metrics.registry.metrics();
     return c.body(body, 200, { "content-type": metrics.registry.contentType });
   });
+  // 3.1: its security requirements may name scopes for a bearer scheme.
   const own = () =>
-    app.getOpenAPIDocument({
-      openapi: "3.0.3",
+    app.getOpenAPI31Document({
+      openapi: "3.1.0",
       info: {
         title: options.title ?? `Flotilla ${service}`,
         version: "1.0.0",

@@ -1,14 +1,19 @@
 import assert from "node:assert/strict";
 import { createRoute, z } from "@hono/zod-openapi";
 import { NotFoundError } from "../errors.ts";
+import { testIdentity } from "@flotilla/testkit";
 import { createHttpApp, type ReadinessReport } from "./app.ts";
+import { gatewayTokens } from "./auth.ts";
 import { createRouter } from "./router.ts";
 import { createLogger } from "../log.ts";
 import { createMetrics } from "../metrics.ts";
 
+const authenticator = gatewayTokens(await testIdentity.verifier("demo"));
+
 function app(ready = true) {
   const lines: string[] = [];
   const app = createHttpApp({
+    authenticator,
     service: "demo",
     logger: createLogger({ service: "demo", sink: (l) => lines.push(l) }),
     metrics: createMetrics("demo", { process: false }),
@@ -41,11 +46,14 @@ function app(ready = true) {
     throw new Error("secret internals");
   });
   app.route("/", things);
-  return { app, lines };
+  return { app: { request: testIdentity.request(app, "demo"), get: app.get.bind(app) }, lines };
 }
 
-const post = (a: ReturnType<typeof app>["app"], path: string, body: string) =>
-  a.request(path, { method: "POST", headers: { "content-type": "application/json" }, body });
+const post = (
+  a: { request(path: string, init: RequestInit): Promise<Response> },
+  path: string,
+  body: string,
+) => a.request(path, { method: "POST", headers: { "content-type": "application/json" }, body });
 
 Deno.test("invalid input is a 400 problem+json naming every failing field", async () => {
   const { app: a } = app();
@@ -77,7 +85,11 @@ Deno.test("a compat router's validation problems also carry the original API's `
   });
   const invalid = async (router: ReturnType<typeof createRouter>) => {
     router.openapi(route, (c) => c.json({}, 201));
-    const res = await post(router, "/", JSON.stringify({ amount: 5 }));
+    const res = await post(
+      { request: async (path, init) => await router.request(path, init) },
+      "/",
+      JSON.stringify({ amount: 5 }),
+    );
     assert.equal(res.status, 400);
     return await res.json();
   };
@@ -147,7 +159,8 @@ Deno.test("a valid traceparent is carried; a missing or malformed one starts a n
 
 Deno.test("a service may supply the document of /openapi.json and /docs, and its /readyz report", async () => {
   let report: ReadinessReport = { status: "degraded", checks: { a: "up", b: "down" }, extra: 1 };
-  const a = createHttpApp({
+  const front = createHttpApp({
+    authenticator,
     service: "front",
     logger: createLogger({ service: "front", sink: () => {} }),
     metrics: createMetrics("front", { process: false }),
@@ -159,6 +172,7 @@ Deno.test("a service may supply the document of /openapi.json and /docs, and its
       }),
     readyz: () => Promise.resolve(report),
   });
+  const a = { request: testIdentity.request(front, "demo") };
   const doc = await (await a.request("/openapi.json")).json();
   assert.equal(doc.info.title, "Front", "built from the app's own document");
   assert.equal(doc.paths["/elsewhere"].get.summary, "Served by another");

@@ -2,6 +2,7 @@
 import { testCatalog } from "@flotilla/testkit";
 import { baseShape, env, loadConfig } from "../config.ts";
 import { createHttpApp } from "../http/app.ts";
+import { gatewayTokens } from "../http/auth.ts";
 import { runService } from "../launcher.ts";
 
 const config = loadConfig({ ...baseShape("test", 8999), BATCH_DELAY_MS: env.millis(20) });
@@ -13,7 +14,7 @@ await runService({
     await rt
       .sql`create table if not exists effects (n int primary key, at timestamptz default now())`;
     return {
-      app: createHttpApp(rt),
+      app: createHttpApp({ ...rt, authenticator: gatewayTokens(rt.identity) }),
       consumers: [{
         stream: "TEST",
         durable: "test-worker",

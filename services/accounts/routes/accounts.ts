@@ -8,6 +8,7 @@ import {
   NotFoundError,
   type PostgresGuard,
   problemContent,
+  requires,
 } from "@flotilla/backbone";
 import { accountIdInput, formatMoney, moneyInput, parseMoney } from "@flotilla/money";
 import { findAccount, listAccounts, listPostings } from "../adapters/accounts_repo.ts";
@@ -49,6 +50,7 @@ const Posting = z.object({
 const createAccount = createRoute({
   method: "post",
   path: "/",
+  ...requires("accounts:write"),
   summary: "Open an account with an initial balance",
   request: {
     body: {
@@ -69,6 +71,7 @@ const createAccount = createRoute({
 const getAccount = createRoute({
   method: "get",
   path: "/{account_id}",
+  ...requires("accounts:read"),
   summary: "An account's balance",
   request: { params: accountIdParam },
   responses: {
@@ -81,6 +84,7 @@ const getAccount = createRoute({
 const listRoute = createRoute({
   method: "get",
   path: "/",
+  ...requires("accounts:read"),
   summary: "Accounts in id order, keyset-paginated",
   request: { query: pageQuery },
   responses: {
@@ -96,6 +100,7 @@ const listRoute = createRoute({
 const postingsRoute = createRoute({
   method: "get",
   path: "/{account_id}/postings",
+  ...requires("accounts:read"),
   summary: "An account's history: its postings, oldest first, keyset-paginated",
   request: { params: accountIdParam, query: pageQuery },
   responses: {
@@ -116,6 +121,7 @@ const postingsRoute = createRoute({
 const ledgerCheckRoute = createRoute({
   method: "get",
   path: "/ledger-check",
+  ...requires("admin"),
   summary: "Proves balance = sum of postings for every account, and no negative balance",
   responses: {
     200: {

@@ -1,6 +1,6 @@
 /** `/api/v1/audit-logs`: query newest first, read one, verify the chain. No updates, no deletes. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { createRouter, NotFoundError, type Sql } from "@flotilla/backbone";
+import { createRouter, NotFoundError, requires, type Sql } from "@flotilla/backbone";
 import { findLog, searchLogs, verifyChain } from "../adapters/audit_repo.ts";
 import { checkRange, decodeCursor, encodeCursor } from "../domain/query.ts";
 import {
@@ -19,6 +19,7 @@ export function auditLogRoutes(deps: { sql: Sql }) {
     createRoute({
       method: "get",
       path: "/",
+      ...requires("audit:read"),
       summary: "Audit logs, newest first, filtered, with keyset pagination",
       request: { query: listQuerySchema },
       responses: {
@@ -44,6 +45,7 @@ export function auditLogRoutes(deps: { sql: Sql }) {
     createRoute({
       method: "get",
       path: "/verify",
+      ...requires("admin"),
       summary: "Walk the hash chain and report the first row that was altered or removed",
       responses: {
         200: {
@@ -64,6 +66,7 @@ export function auditLogByIdRoute(deps: { sql: Sql }) {
     createRoute({
       method: "get",
       path: "/{id}",
+      ...requires("audit:read"),
       summary: "One audit log by its event id",
       request: {
         params: z.object({

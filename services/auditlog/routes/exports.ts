@@ -7,6 +7,7 @@ import {
   ConflictError,
   createRouter,
   NotFoundError,
+  requires,
 } from "@flotilla/backbone";
 import { AUDIT_EXPORTS_BUCKET } from "@flotilla/contracts";
 import { type ExportJob, getExport, listExports } from "../adapters/export_repo.ts";
@@ -47,6 +48,7 @@ export function exportRoutes(deps: ExportRouteDeps) {
     createRoute({
       method: "post",
       path: "/",
+      ...requires("audit:write"),
       summary: "Export the audit logs matching the filters to the object store (gzip NDJSON)",
       request: {
         body: { content: { "application/json": { schema: filtersSchema } }, required: false },
@@ -73,6 +75,7 @@ export function exportRoutes(deps: ExportRouteDeps) {
     createRoute({
       method: "get",
       path: "/",
+      ...requires("audit:read"),
       summary: "Recent exports, newest first",
       request: {
         query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }),
@@ -94,6 +97,7 @@ export function exportRoutes(deps: ExportRouteDeps) {
     createRoute({
       method: "get",
       path: "/{id}",
+      ...requires("audit:read"),
       summary: "An export's status, row count, size and digest",
       request: { params: idParams },
       responses: {
@@ -115,6 +119,7 @@ export function exportRoutes(deps: ExportRouteDeps) {
     createRoute({
       method: "get",
       path: "/{id}/download",
+      ...requires("audit:read"),
       summary: "Stream a completed export (application/gzip, NDJSON inside)",
       request: { params: idParams },
       responses: {

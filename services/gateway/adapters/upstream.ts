@@ -250,10 +250,14 @@ export class Upstream {
   }
 
   /** A direct GET of `path` with its own short time limit, outside the breaker (probes, docs). */
-  async probe(path: string, timeoutMs: number): Promise<Response> {
+  async probe(
+    path: string,
+    timeoutMs: number,
+    headers: Record<string, string> = {},
+  ): Promise<Response> {
     if (!this.baseUrl) throw new Error(`${this.#options.envVar} is not set`);
     return await fetch(this.baseUrl + path, {
-      headers: { "accept-encoding": "identity" },
+      headers: { ...headers, "accept-encoding": "identity" },
       signal: AbortSignal.timeout(timeoutMs),
     });
   }

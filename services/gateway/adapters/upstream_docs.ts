@@ -1,9 +1,15 @@
 /**
- * The fleet's API in one document: every upstream's /openapi.json, fetched when asked with a
- * short time limit and reused for a few seconds, merged with the gateway's own. An upstream
- * that is down or not configured is listed as unavailable instead of failing the page.
+ * The fleet's API in one document: every upstream's /openapi.json, fetched when asked (as the
+ * gateway itself, with a token it signs for that upstream) with a short time limit and reused
+ * for a few seconds, merged with the gateway's own. An upstream that is down or not configured
+ * is listed as unavailable instead of failing the page.
  */
-import type { OpenApiDocument, ReadinessReport } from "@flotilla/backbone";
+import {
+  type IdentitySigner,
+  type OpenApiDocument,
+  type ReadinessReport,
+  type RequestIdentity,
+} from "@flotilla/backbone";
 import { mergeOpenApi, type UpstreamDoc } from "../domain/openapi_merge.ts";
 import { matchRoute, type Route } from "../domain/routes.ts";
 import type { Upstream } from "./upstream.ts";
@@ -13,8 +19,16 @@ export interface ApiDocsOptions {
   routes: readonly Route[];
   timeoutMs: number;
   cacheMs: number;
+  signer: IdentitySigner;
   now?: () => number;
 }
+
+/** The gateway acting for itself, not for a client. */
+const GATEWAY: RequestIdentity = {
+  principal: { type: "service", id: "gateway", name: "gateway", scopes: [] },
+  ip: null,
+  userAgent: null,
+};
 
 export class ApiDocs {
   readonly #options: ApiDocsOptions;
@@ -50,7 +64,10 @@ export class ApiDocs {
   async #fetch(upstream: Upstream): Promise<UpstreamDoc> {
     if (!upstream.configured) return { upstream: upstream.name, unavailable: "not configured" };
     try {
-      const res = await upstream.probe("/openapi.json", this.#options.timeoutMs);
+      const token = await this.#options.signer.sign(GATEWAY, upstream.name);
+      const res = await upstream.probe("/openapi.json", this.#options.timeoutMs, {
+        authorization: `Bearer ${token}`,
+      });
       if (!res.ok) {
         await res.body?.cancel();
         return { upstream: upstream.name, unavailable: `answered ${res.status}` };

@@ -1,7 +1,9 @@
 /**
  * Which headers cross the gateway, in both directions. Hop-by-hop headers (RFC 9110 §7.6.1)
- * stay behind; request id, correlation id and trace context go on; the client's address is
- * appended to `x-forwarded-for`. Everything else, `Idempotency-Key` included, passes untouched.
+ * stay behind; so does every header a client could claim an identity with (its credential, the
+ * old `x-user-id` / `x-service-id`, `Forwarded`): the upstream gets the gateway's identity token
+ * instead. Request id, correlation id and trace context go on; `x-forwarded-for` carries only the
+ * hops from the client on. Everything else, `Idempotency-Key` included, passes untouched.
  */
 
 const HOP_BY_HOP = new Set([
@@ -21,8 +23,10 @@ export interface ForwardContext {
   correlationId: string;
   /** The W3C trace context of this request (the caller's, or the one the gateway started). */
   traceparent: string;
-  /** The address the request came from; undefined behind `app.request()` in tests. */
-  clientIp: string | undefined;
+  /** The hops from the client to the gateway (trusted proxies only); empty without a socket. */
+  forwardedFor: string[];
+  /** The token the gateway signed for this request and this upstream. */
+  identityToken: string;
   /** Host and scheme the client used, for `x-forwarded-host` / `x-forwarded-proto`. */
   host: string;
   proto: string;
@@ -33,6 +37,11 @@ export type HeaderList = [string, string][];
 
 /** The headers the gateway sets itself on the way up (any the client sent are replaced). */
 const SET_BY_GATEWAY = new Set([
+  "authorization",
+  "x-user-id",
+  "x-service-id",
+  "forwarded",
+  "x-real-ip",
   "host",
   "accept-encoding",
   "x-request-id",
@@ -47,25 +56,17 @@ const SET_BY_GATEWAY = new Set([
 export function upstreamRequestHeaders(incoming: Headers, ctx: ForwardContext): HeaderList {
   const named = incoming.get("connection")?.toLowerCase().split(",").map((s) => s.trim()) ?? [];
   const out: HeaderList = [];
-  let forwardedFor: string | undefined;
   for (const [name, value] of incoming) {
-    if (name === "x-forwarded-for") forwardedFor = value;
     if (HOP_BY_HOP.has(name) || SET_BY_GATEWAY.has(name) || named.includes(name)) continue;
     out.push([name, value]);
   }
+  out.push(["authorization", `Bearer ${ctx.identityToken}`]);
   // Bodies cross as they are; no decompression and re-compression in between.
   out.push(["accept-encoding", "identity"]);
   out.push(["x-request-id", ctx.requestId]);
   out.push(["x-correlation-id", ctx.correlationId]);
   out.push(["traceparent", ctx.traceparent]);
-  if (ctx.clientIp) {
-    out.push([
-      "x-forwarded-for",
-      forwardedFor ? `${forwardedFor}, ${ctx.clientIp}` : ctx.clientIp,
-    ]);
-  } else if (forwardedFor) {
-    out.push(["x-forwarded-for", forwardedFor]);
-  }
+  if (ctx.forwardedFor.length > 0) out.push(["x-forwarded-for", ctx.forwardedFor.join(", ")]);
   out.push(["x-forwarded-host", ctx.host]);
   out.push(["x-forwarded-proto", ctx.proto]);
   return out;

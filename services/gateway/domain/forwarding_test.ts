@@ -5,7 +5,8 @@ const ctx: ForwardContext = {
   requestId: "req-1",
   correlationId: "corr-1",
   traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
-  clientIp: "10.0.0.9",
+  forwardedFor: ["10.0.0.9"],
+  identityToken: "signed.by.gateway",
   host: "gateway.local:8080",
   proto: "http",
 };
@@ -37,16 +38,36 @@ Deno.test("ids, trace context and Idempotency-Key go upstream; hop-by-hop header
   }
 });
 
-Deno.test("the client address is appended to an existing x-forwarded-for", () => {
+Deno.test("x-forwarded-for carries the trusted hops only, never what the client wrote", () => {
   const list = upstreamRequestHeaders(new Headers({ "x-forwarded-for": "1.2.3.4" }), ctx);
   assert.deepEqual(list.filter(([n]) => n === "x-forwarded-for"), [
-    ["x-forwarded-for", "1.2.3.4, 10.0.0.9"],
+    ["x-forwarded-for", "10.0.0.9"],
   ]);
+  const behindProxy = upstreamRequestHeaders(new Headers({ "x-forwarded-for": "1.2.3.4" }), {
+    ...ctx,
+    forwardedFor: ["203.0.113.5", "10.0.0.1"],
+  });
+  assert.equal(new Headers(behindProxy).get("x-forwarded-for"), "203.0.113.5, 10.0.0.1");
   const noSocket = upstreamRequestHeaders(new Headers({ "x-forwarded-for": "1.2.3.4" }), {
     ...ctx,
-    clientIp: undefined,
+    forwardedFor: [],
   });
-  assert.equal(new Headers(noSocket).get("x-forwarded-for"), "1.2.3.4");
+  assert.equal(new Headers(noSocket).has("x-forwarded-for"), false);
+});
+
+Deno.test("identity headers a client sends are dropped; the gateway's token goes up instead", () => {
+  const incoming = new Headers({
+    authorization: "Bearer flt_clientkey",
+    "x-user-id": "admin",
+    "x-service-id": "accounts",
+    forwarded: "for=6.6.6.6",
+    "x-real-ip": "6.6.6.6",
+  });
+  const out = new Headers(upstreamRequestHeaders(incoming, ctx));
+  assert.equal(out.get("authorization"), "Bearer signed.by.gateway");
+  for (const gone of ["x-user-id", "x-service-id", "forwarded", "x-real-ip"]) {
+    assert.equal(out.has(gone), false, gone);
+  }
 });
 
 Deno.test("response headers lose hop-by-hop ones and keep the rest", () => {

@@ -1,8 +1,9 @@
 /**
  * One OpenAPI document from the gateway's own and every upstream's: each upstream keeps the
  * paths the gateway routes to it, its components are renamed `<upstream>.<name>` (with every
- * `$ref` rewritten) so two services' `Error` schemas cannot collide, and an upstream whose
- * document could not be fetched is listed as unavailable. Pure, no I/O.
+ * `$ref` rewritten) so two services' `Error` schemas cannot collide (security schemes excepted:
+ * the gateway's own is how clients authenticate), and an upstream whose document could not be
+ * fetched is listed as unavailable. Pure, no I/O.
  */
 import type { OpenApiDocument } from "@flotilla/backbone";
 
@@ -67,6 +68,8 @@ export function mergeOpenApi(
       paths[path] = merged;
     }
     for (const [section, entries] of Object.entries(doc.components ?? {})) {
+      // Clients authenticate at the gateway: its own scheme is the one requirements name.
+      if (section === "securitySchemes") continue;
       const target = components[section] ??= {};
       for (const [name, value] of Object.entries(entries ?? {})) {
         target[`${part.upstream}.${name}`] = value;

@@ -1,32 +1,46 @@
-/** Who is calling, as the gateway sees it: the address used for rate limits and x-forwarded-for. */
+/**
+ * Who is calling, as the gateway sees it: the client's address (through trusted proxies only)
+ * and what goes upstream with the request, the identity token for that upstream included.
+ */
 import type { Context } from "hono";
 import { getConnInfo } from "hono/deno";
-import type { AppEnv } from "@flotilla/backbone";
+import { type AppEnv, identityOf, type IdentitySigner } from "@flotilla/backbone";
+import {
+  type ClientAddress,
+  clientAddress,
+  type TrustedProxies,
+} from "../domain/client_address.ts";
 import type { ForwardContext } from "../domain/forwarding.ts";
 
-/** The client's IP; from x-forwarded-for only when the gateway sits behind a trusted proxy. */
-export function clientIp(c: Context<AppEnv>, trustForwardedFor: boolean): string | undefined {
-  if (trustForwardedFor) {
-    const first = c.req.header("x-forwarded-for")?.split(",")[0]?.trim();
-    if (first) return first;
-  }
+/** The client's address and the hops to us; nothing when there is no socket (app.request()). */
+export function clientOf(c: Context<AppEnv>, trusted: TrustedProxies): ClientAddress {
+  let peer: string | undefined;
   try {
-    return getConnInfo(c).remote.address;
+    peer = getConnInfo(c).remote.address;
   } catch {
-    return undefined; // no socket behind app.request()
+    peer = undefined;
   }
+  return clientAddress(peer, c.req.header("x-forwarded-for"), trusted);
 }
 
-export function forwardContext(
+export interface ForwardDeps {
+  trustedProxies: TrustedProxies;
+  signer: IdentitySigner;
+}
+
+/** Everything an upstream request carries besides the client's own headers. */
+export async function forwardContext(
   c: Context<AppEnv>,
-  trustForwardedFor: boolean,
+  deps: ForwardDeps,
+  upstream: string,
   url: URL = new URL(c.req.url),
-): ForwardContext {
+): Promise<ForwardContext> {
   return {
     requestId: c.get("requestId"),
     correlationId: c.get("correlationId"),
     traceparent: c.get("traceparent"),
-    clientIp: clientIp(c, trustForwardedFor),
+    forwardedFor: clientOf(c, deps.trustedProxies).chain,
+    identityToken: await deps.signer.sign(identityOf(c), upstream),
     host: url.host,
     proto: url.protocol.replace(/:$/, ""),
   };

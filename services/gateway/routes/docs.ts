@@ -2,7 +2,7 @@
  * The fleet's /openapi.json, /docs and /readyz: the gateway's own API merged with every
  * upstream's, and each upstream's readiness, supplied to the shared app as its hooks.
  */
-import type { HttpAppOptions } from "@flotilla/backbone";
+import type { HttpAppOptions, IdentitySigner } from "@flotilla/backbone";
 import { ApiDocs, upstreamReadiness } from "../adapters/upstream_docs.ts";
 import type { Upstream } from "../adapters/upstream.ts";
 import type { Route } from "../domain/routes.ts";
@@ -12,6 +12,7 @@ export interface DocsDeps {
   upstreams: ReadonlyMap<string, Upstream>;
   docsTimeoutMs: number;
   docsCacheMs: number;
+  signer: IdentitySigner;
 }
 
 export function fleetDocs(deps: DocsDeps): Pick<HttpAppOptions, "openapi" | "readyz"> {
@@ -20,6 +21,7 @@ export function fleetDocs(deps: DocsDeps): Pick<HttpAppOptions, "openapi" | "rea
     routes: deps.routes,
     timeoutMs: deps.docsTimeoutMs,
     cacheMs: deps.docsCacheMs,
+    signer: deps.signer,
   });
   return {
     openapi: (own) => docs.document(own),

@@ -1,18 +1,18 @@
 /**
- * The streaming reverse proxy for `/api/v1/*`: the route table picks the upstream, the
- * request body streams up and the response body streams back, never buffered.
+ * The streaming reverse proxy for `/api/v1/*` (and the orders page): the route table picks the
+ * upstream, the request goes up with the identity token signed for it, the request body streams
+ * up and the response body streams back, never buffered.
  */
 import type { Handler } from "hono";
 import { type AppEnv, type Metrics, problem, problemResponse } from "@flotilla/backbone";
-import { forwardContext } from "./client.ts";
+import { forwardContext, type ForwardDeps } from "./client.ts";
 import { stripHopByHop, upstreamRequestHeaders } from "../domain/forwarding.ts";
 import { matchRoute, type Route } from "../domain/routes.ts";
 import { type Upstream, UpstreamFailure } from "../adapters/upstream.ts";
 
-export interface ProxyDeps {
+export interface ProxyDeps extends ForwardDeps {
   routes: readonly Route[];
   upstreams: ReadonlyMap<string, Upstream>;
-  trustForwardedFor: boolean;
   metrics: Metrics;
 }
 
@@ -66,7 +66,7 @@ export function proxy(deps: ProxyDeps): Handler<AppEnv> {
         method: c.req.method,
         headers: upstreamRequestHeaders(
           c.req.raw.headers,
-          forwardContext(c, deps.trustForwardedFor, url),
+          await forwardContext(c, deps, upstream.name, url),
         ),
         body: c.req.raw.body,
       });

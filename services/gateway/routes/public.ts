@@ -1,7 +1,9 @@
 /**
- * The public BFF of the original gateway, same contract: `POST /public/users`,
- * `POST /public/listings` (the user must exist first) and `GET /public/listings` (served from
- * listing-view). Errors are problem+json that also carry the original `result: false, error`.
+ * The BFF of the original gateway, same contract: `POST /public/users`, `POST /public/listings`
+ * (the user must exist first) and `GET /public/listings` (served from listing-view). Errors are
+ * problem+json that also carry the original `result: false, error`. The search stays public;
+ * the two writes need `listings:write` (anyone could create users and listings otherwise), and
+ * go upstream as the caller, so a key bound to a user creates listings for that user only.
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
@@ -11,17 +13,18 @@ import {
   jsonContent,
   problem,
   problemResponse,
+  publicRoute,
+  requires,
 } from "@flotilla/backbone";
-import { forwardContext } from "./client.ts";
+import { forwardContext, type ForwardDeps } from "./client.ts";
 import { type HeaderList, upstreamRequestHeaders } from "../domain/forwarding.ts";
 import { relay } from "./proxy.ts";
 import { type Upstream, UpstreamFailure } from "../adapters/upstream.ts";
 
-export interface PublicDeps {
+export interface PublicDeps extends ForwardDeps {
   users: Upstream;
   listings: Upstream;
   listingView: Upstream;
-  trustForwardedFor: boolean;
 }
 
 const userId = z.number().int().positive().openapi({ description: "The user's id", example: 1 });
@@ -58,6 +61,7 @@ const publicProblemContent = { "application/problem+json": { schema: ErrorBody }
 const createUser = createRoute({
   method: "post",
   path: "/public/users",
+  ...requires("listings:write"),
   tags: ["public"],
   summary: "Create a user",
   request: {
@@ -79,6 +83,8 @@ const createUser = createRoute({
 const createListing = createRoute({
   method: "post",
   path: "/public/listings",
+  // It reads the user first, then writes the listing.
+  ...requires("listings:read", "listings:write"),
   tags: ["public"],
   summary: "Create a listing for an existing user",
   request: {
@@ -105,6 +111,7 @@ const createListing = createRoute({
 const listListings = createRoute({
   method: "get",
   path: "/public/listings",
+  ...publicRoute(),
   tags: ["public"],
   summary: "Listings with their user, newest first (from listing-view)",
   request: {
@@ -132,12 +139,17 @@ function failure(status: number, title: string, detail: string, instance: string
 }
 
 /** The client's headers for a JSON call of the BFF (the body is the gateway's, not the client's). */
-function jsonHeaders(c: Context<AppEnv>, deps: PublicDeps, withBody: boolean): HeaderList {
+async function jsonHeaders(
+  c: Context<AppEnv>,
+  deps: PublicDeps,
+  upstream: Upstream,
+  withBody: boolean,
+): Promise<HeaderList> {
   const replaced = ["content-length", "content-type", "accept"];
   if (!withBody) replaced.push("idempotency-key");
   const headers = upstreamRequestHeaders(
     c.req.raw.headers,
-    forwardContext(c, deps.trustForwardedFor),
+    await forwardContext(c, deps, upstream.name),
   ).filter(([name]) => !replaced.includes(name));
   if (withBody) headers.push(["content-type", "application/json"]);
   headers.push(["accept", "application/json"]);
@@ -178,7 +190,7 @@ export function publicRoutes(deps: PublicDeps) {
     guarded(c, async () => {
       const res = await deps.users.send("/api/v1/users", {
         method: "POST",
-        headers: jsonHeaders(c, deps, true),
+        headers: await jsonHeaders(c, deps, deps.users, true),
         body: JSON.stringify(c.req.valid("json")),
       });
       if (!res.ok) return relay(res);
@@ -190,7 +202,7 @@ export function publicRoutes(deps: PublicDeps) {
       const body = c.req.valid("json");
       const found = await deps.users.send(
         `/api/v1/users/${encodeURIComponent(String(body.user_id))}`,
-        { method: "GET", headers: jsonHeaders(c, deps, false) },
+        { method: "GET", headers: await jsonHeaders(c, deps, deps.users, false) },
       );
       if (found.status === 404) {
         await found.body?.cancel();
@@ -200,7 +212,7 @@ export function publicRoutes(deps: PublicDeps) {
       await found.body?.cancel();
       const res = await deps.listings.send("/api/v1/listings", {
         method: "POST",
-        headers: jsonHeaders(c, deps, true),
+        headers: await jsonHeaders(c, deps, deps.listings, true),
         body: JSON.stringify(body),
       });
       if (!res.ok) return relay(res);
@@ -215,7 +227,7 @@ export function publicRoutes(deps: PublicDeps) {
       query.set("page_size", String(valid.page_size));
       const res = await deps.listingView.send(`/api/v1/listing-view?${query}`, {
         method: "GET",
-        headers: jsonHeaders(c, deps, false),
+        headers: await jsonHeaders(c, deps, deps.listingView, false),
       });
       return relay(res);
     }));

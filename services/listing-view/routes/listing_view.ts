@@ -1,6 +1,6 @@
 /** `/api/v1/listing-view`: the denormalised listings with their user, newest first. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { createRouter, problemResponseSpec, type Sql } from "@flotilla/backbone";
+import { createRouter, problemResponseSpec, publicRoute, type Sql } from "@flotilla/backbone";
 import { idParamSchema, resultNotFound, resultResponse } from "@flotilla/contracts";
 import { viewItemSchema, viewQuerySchema } from "../domain/view.ts";
 import { findListing, queryListings } from "../adapters/view_repo.ts";
@@ -12,6 +12,7 @@ export function listingViewRoutes(sql: Sql) {
     createRoute({
       method: "get",
       path: "/",
+      ...publicRoute(),
       summary: "Listings with their user embedded, newest first, filtered",
       request: { query: viewQuerySchema },
       responses: {
@@ -29,6 +30,7 @@ export function listingViewRoutes(sql: Sql) {
     createRoute({
       method: "get",
       path: "/{id}",
+      ...publicRoute(),
       summary: "One listing with its user (404 while its user has not arrived)",
       request: { params: idParamSchema },
       responses: {

@@ -1,5 +1,5 @@
 /** Deleting a photo: off the listing and out in `listing.updated`, then out of the object store. */
-import { type CommandMeta, transact } from "@flotilla/backbone";
+import { assertActsFor, type CommandMeta, transact } from "@flotilla/backbone";
 import { photoNotFound, photoObjectName, withoutPhoto } from "../domain/listing.ts";
 import { lockListing, saveChange } from "./listing_change.ts";
 import type { PhotoDeps } from "./upload_photo.ts";
@@ -12,6 +12,7 @@ export async function deletePhoto(
   const { listingId: id, name } = input;
   await transact(deps, meta, async (tx, emit) => {
     const before = await lockListing(tx, id);
+    assertActsFor(meta, before.user_id, `listing ${id}`);
     const after = withoutPhoto(before, name, deps.now());
     if (!after) throw photoNotFound(id, name);
     await saveChange(tx, emit, {

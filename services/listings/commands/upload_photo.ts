@@ -3,7 +3,7 @@
  * metadata goes on the listing and out in `listing.updated` with the audit record. A photo
  * of the same name is replaced, keeping its place.
  */
-import { type CommandMeta, type Logger, transact } from "@flotilla/backbone";
+import { assertActsFor, type CommandMeta, type Logger, transact } from "@flotilla/backbone";
 import { findListing } from "../adapters/listing_repo.ts";
 import type { PhotoStore } from "../adapters/photo_store.ts";
 import {
@@ -40,7 +40,10 @@ export async function uploadPhoto(
 ): Promise<{ photo: Photo; listing: Listing; replaced: boolean }> {
   const { listingId: id, name, contentType, body } = input;
   checkPhotoUpload(contentType, input.declaredBytes, deps.maxPhotoBytes);
-  if (!(await findListing(deps.sql, id))) throw listingNotFound(id);
+  const listing = await findListing(deps.sql, id);
+  if (!listing) throw listingNotFound(id);
+  // Checked before any byte is stored; a listing's owner never changes.
+  assertActsFor(meta, listing.user_id, `listing ${id}`);
   if (!body || input.declaredBytes === 0) throw emptyPhoto();
   const objectName = photoObjectName(id, name);
   const info = await deps.photos.put(objectName, contentType, body, deps.maxPhotoBytes);

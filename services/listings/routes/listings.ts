@@ -1,6 +1,12 @@
 /** `/api/v1/listings`: create, read, change and page through listings. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { commandMeta, createRouter, jsonContent, problemResponseSpec } from "@flotilla/backbone";
+import {
+  commandMeta,
+  createRouter,
+  jsonContent,
+  problemResponseSpec,
+  requires,
+} from "@flotilla/backbone";
 import { idParamSchema, resultResponse } from "@flotilla/contracts";
 import { findListing, listListings } from "../adapters/listing_repo.ts";
 import { createListing } from "../commands/create_listing.ts";
@@ -21,6 +27,7 @@ export function listingsRoutes(deps: ChangeDeps) {
     createRoute({
       method: "post",
       path: "/",
+      ...requires("listings:write"),
       summary: "Create a listing (publishes listing.created); Idempotency-Key supported",
       request: { body: { content: jsonContent(createListingSchema) } },
       responses: {
@@ -40,6 +47,7 @@ export function listingsRoutes(deps: ChangeDeps) {
     createRoute({
       method: "get",
       path: "/{id}",
+      ...requires("listings:read"),
       summary: "One listing, with its photos' metadata",
       request: { params: idParamSchema },
       responses: {
@@ -59,6 +67,7 @@ export function listingsRoutes(deps: ChangeDeps) {
     createRoute({
       method: "patch",
       path: "/{id}",
+      ...requires("listings:write"),
       summary: "Change a listing's type or price (publishes listing.updated)",
       request: { params: idParamSchema, body: { content: jsonContent(updateListingSchema) } },
       responses: {
@@ -78,6 +87,7 @@ export function listingsRoutes(deps: ChangeDeps) {
     createRoute({
       method: "get",
       path: "/",
+      ...requires("listings:read"),
       summary: "Listings, newest first, optionally of one user",
       request: { query: listQuerySchema },
       responses: {

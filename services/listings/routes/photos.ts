@@ -3,7 +3,14 @@
  * metadata lives on the listing and travels in `listing.updated`.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { commandMeta, createRouter, jsonContent, problemResponseSpec } from "@flotilla/backbone";
+import {
+  commandMeta,
+  createRouter,
+  jsonContent,
+  problemResponseSpec,
+  publicRoute,
+  requires,
+} from "@flotilla/backbone";
 import { idParamSchema, resultSchema } from "@flotilla/contracts";
 import { findListing } from "../adapters/listing_repo.ts";
 import { deletePhoto } from "../commands/delete_photo.ts";
@@ -35,6 +42,7 @@ export function photosRoutes(deps: PhotoDeps) {
     createRoute({
       method: "put",
       path: "/{id}/photos/{name}",
+      ...requires("listings:write"),
       summary: `Upload or replace a photo (body: the image; ${PHOTO_TYPES.join(", ")})`,
       request: { params: photoParams },
       responses: {
@@ -71,6 +79,7 @@ export function photosRoutes(deps: PhotoDeps) {
     createRoute({
       method: "get",
       path: "/{id}/photos/{name}",
+      ...publicRoute(),
       summary: "The photo's bytes, streamed, with Content-Type, Content-Length and ETag",
       request: { params: photoParams },
       responses: {
@@ -102,6 +111,7 @@ export function photosRoutes(deps: PhotoDeps) {
     createRoute({
       method: "delete",
       path: "/{id}/photos/{name}",
+      ...requires("listings:write"),
       summary: "Delete a photo (publishes listing.updated)",
       request: { params: photoParams },
       responses: {

@@ -1,6 +1,6 @@
 /** Pieces both resource routers use: parameters and the routes both have. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { jsonContent, problemContent } from "@flotilla/backbone";
+import { jsonContent, problemContent, requires } from "@flotilla/backbone";
 
 export const idParam = z.object({
   id: z.coerce.number().int().positive().openapi({ param: { name: "id", in: "path" }, example: 1 }),
@@ -21,6 +21,7 @@ export function createItemRoute<B extends z.ZodType, T extends z.ZodType>(
   return createRoute({
     method: "post",
     path: "/",
+    ...requires("mailer:write"),
     summary,
     request: { body: { content: jsonContent(body) } },
     responses: {
@@ -42,6 +43,7 @@ export function changeRoute<B extends z.ZodType, T extends z.ZodType>(
   return createRoute({
     method: "patch",
     path: "/{id}",
+    ...requires("mailer:write"),
     summary,
     request: { params: idParam, body: { content: jsonContent(body) } },
     responses: {
@@ -58,6 +60,7 @@ export function pageRoute<T extends z.ZodType>(plural: string, item: T) {
   return createRoute({
     method: "get",
     path: "/",
+    ...requires("mailer:read"),
     summary: `${plural[0].toUpperCase()}${plural.slice(1)}, by id`,
     request: { query: pageQuery },
     responses: {
@@ -71,6 +74,7 @@ export function readRoute<T extends z.ZodType>(singular: string, item: T) {
   return createRoute({
     method: "get",
     path: "/{id}",
+    ...requires("mailer:read"),
     summary: `One ${singular}`,
     request: { params: idParam },
     responses: {
@@ -85,6 +89,7 @@ export function deleteRoute(singular: string, summary: string) {
   return createRoute({
     method: "delete",
     path: "/{id}",
+    ...requires("mailer:write"),
     summary,
     request: { params: idParam },
     responses: {

@@ -1,6 +1,12 @@
 /** `/api/v1/mailings`: mailing campaigns and their statistics. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { commandMeta, createRouter, jsonContent, problemContent } from "@flotilla/backbone";
+import {
+  commandMeta,
+  createRouter,
+  jsonContent,
+  problemContent,
+  requires,
+} from "@flotilla/backbone";
 import { findMailing, listMailings } from "../adapters/mailings.ts";
 import { mailingCounts, messagesOf } from "../adapters/messages.ts";
 import {
@@ -63,6 +69,7 @@ export function mailingRoutes(deps: MailingRouteDeps) {
     createRoute({
       method: "get",
       path: "/stats",
+      ...requires("mailer:read"),
       summary: "Every mailing with its message counts by status",
       request: { query: pageQuery },
       responses: {
@@ -91,6 +98,7 @@ export function mailingRoutes(deps: MailingRouteDeps) {
     createRoute({
       method: "get",
       path: "/{id}/stats",
+      ...requires("mailer:read"),
       summary: "One mailing's counts and its messages with status, attempts and timestamps",
       request: {
         params: idParam,

@@ -6,7 +6,13 @@
 import type { KV } from "@nats-io/kv";
 import { createInbox } from "@nats-io/nats-core";
 import type { NatsConnection } from "@nats-io/transport";
-import { errorMessage, type Logger, type Metrics } from "@flotilla/backbone";
+import {
+  errorMessage,
+  followKv,
+  type KvFollower,
+  type Logger,
+  type Metrics,
+} from "@flotilla/backbone";
 
 export interface OrderCacheOptions {
   kv: KV;
@@ -34,9 +40,7 @@ export class OrderCache {
   #warm = false;
   /** Something was left out of the mirror: a miss there says nothing about KV. */
   #truncated = false;
-  #stopped = false;
-  #watch: { stop(): void } | undefined;
-  #running: Promise<void> | undefined;
+  #follower: KvFollower | undefined;
 
   constructor(options: OrderCacheOptions) {
     this.#kv = options.kv;
@@ -151,35 +155,19 @@ export class OrderCache {
 
   /** Starts mirroring; a watch that ends (NATS trouble, bucket recreated) is started again. */
   start(): void {
-    this.#running ??= (async () => {
-      while (!this.#stopped) {
-        try {
-          await this.#follow();
-        } catch (err) {
-          if (this.#stopped) break;
-          this.#log.warn("KV watch failed; watching again", { error: errorMessage(err) });
-        }
-        if (!this.#stopped) await new Promise((r) => setTimeout(r, 500));
-      }
-    })();
+    this.#follower ??= followKv(this.#kv, {
+      onEntry: (entry) => {
+        if (entry.operation === "PUT") this.#set(entry.key, entry.value);
+        else this.#delete(entry.key);
+      },
+      onCaughtUp: () => this.#markWarm(),
+      logger: this.#log,
+    });
   }
 
   /** Watches afresh: after the bucket was created again, the old watch sees nothing. */
   restartWatch(): void {
-    this.#watch?.stop();
-  }
-
-  async #follow(): Promise<void> {
-    const initial = (await this.#kv.status()).values;
-    if (initial === 0) this.#markWarm();
-    const watch = await this.#kv.watch();
-    this.#watch = watch;
-    if (this.#stopped) watch.stop();
-    for await (const entry of watch) {
-      if (entry.operation === "PUT") this.#set(entry.key, entry.value);
-      else this.#delete(entry.key);
-      if (!this.#warm && entry.delta === 0) this.#markWarm();
-    }
+    this.#follower?.restart();
   }
 
   #markWarm() {
@@ -210,8 +198,6 @@ export class OrderCache {
   }
 
   async stop(): Promise<void> {
-    this.#stopped = true;
-    this.#watch?.stop();
-    await this.#running;
+    await this.#follower?.stop();
   }
 }

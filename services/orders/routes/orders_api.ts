@@ -1,6 +1,13 @@
 /** `/api/v1/orders`: one order by id (the WB model, exactly), and the newest orders. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { createRouter, jsonContent, NotFoundError, problemContent } from "@flotilla/backbone";
+import {
+  createRouter,
+  jsonContent,
+  NotFoundError,
+  problemContent,
+  publicRoute,
+  requires,
+} from "@flotilla/backbone";
 import { ORDER_UID_PATTERN, orderSchema } from "../domain/order.ts";
 import type { OrderReads } from "../queries/order_reads.ts";
 
@@ -26,6 +33,7 @@ export function ordersRoutes(reads: OrderReads) {
     createRoute({
       method: "get",
       path: "/{order_uid}",
+      ...publicRoute(),
       summary: "An order by its order_uid, exactly in the WB model",
       request: { params: uidParam },
       responses: {
@@ -52,6 +60,7 @@ export function ordersRoutes(reads: OrderReads) {
     createRoute({
       method: "get",
       path: "/",
+      ...requires("orders:read"),
       summary: "The newest orders first (by date_created), keyset-paginated",
       request: { query: pageQuery },
       responses: {

@@ -1,6 +1,10 @@
-/** `GET /`: a page where a person types an order id and sees the order. Server-rendered. */
+/**
+ * `GET /orders`: a page where a person types an order id and sees the order. Server-rendered,
+ * reached through the gateway. One order by its id is public (the id is what the customer
+ * holds); the newest orders are listed only for a caller with `orders:read`.
+ */
 import { type FC, Fragment } from "hono/jsx";
-import { createRouter } from "@flotilla/backbone";
+import { createRouter, identityOf } from "@flotilla/backbone";
 import { type Order, ORDER_UID_PATTERN } from "../domain/order.ts";
 import type { OrderReads } from "../queries/order_reads.ts";
 
@@ -139,7 +143,7 @@ const Page: FC<{ uid: string; order?: Order; message?: string; recent: string[] 
     </head>
     <body>
       <h1>Order tracker</h1>
-      <form method="get" action="/">
+      <form method="get" action={PAGE}>
         <input
           id="order-uid-input"
           name="order_uid"
@@ -156,7 +160,7 @@ const Page: FC<{ uid: string; order?: Order; message?: string; recent: string[] 
         <p class="recent">
           Newest: {recent.map((r) => (
             <Fragment key={r}>
-              <a href={`/?order_uid=${encodeURIComponent(r)}`}>{r}</a>
+              <a href={`${PAGE}?order_uid=${encodeURIComponent(r)}`}>{r}</a>
             </Fragment>
           ))}
         </p>
@@ -165,9 +169,12 @@ const Page: FC<{ uid: string; order?: Order; message?: string; recent: string[] 
   </html>
 );
 
+/** Where the page lives, in this service and at the gateway. */
+export const PAGE = "/orders";
+
 export function pageRoutes(reads: OrderReads) {
   const router = createRouter();
-  router.get("/", async (c) => {
+  router.get(PAGE, async (c) => {
     const uid = (c.req.query("order_uid") ?? "").trim();
     let order: Order | undefined;
     let message: string | undefined;
@@ -183,7 +190,8 @@ export function pageRoutes(reads: OrderReads) {
         status = 404;
       }
     }
-    const recent = order ? [] : (await reads.list(10)).orders.map((o) => o.order_uid);
+    const mayList = identityOf(c).principal.scopes.includes("orders:read");
+    const recent = order || !mayList ? [] : (await reads.list(10)).orders.map((o) => o.order_uid);
     return c.html(
       "<!doctype html>" + <Page uid={uid} order={order} message={message} recent={recent} />,
       status,

@@ -10,6 +10,7 @@ import {
   jsonContent,
   type PostgresGuard,
   problemContent,
+  requires,
 } from "@flotilla/backbone";
 import { accountIdInput, moneyInput, parseMoney } from "@flotilla/money";
 import { findTransaction, listTransactions } from "../adapters/transactions_repo.ts";
@@ -43,6 +44,7 @@ const SubmitBody = z.object({
 const submitRoute = createRoute({
   method: "post",
   path: "/",
+  ...requires("transfers:write"),
   summary: "Submit a transfer; it settles asynchronously (poll GET for complete/failed)",
   request: {
     headers: z.object({ "idempotency-key": z.string().optional() }),
@@ -61,6 +63,7 @@ const submitRoute = createRoute({
 const getRoute = createRoute({
   method: "get",
   path: "/{id}",
+  ...requires("transfers:read"),
   summary: "A transaction and its status (pending, complete, failed, rollback)",
   request: { params: idParam },
   responses: {
@@ -73,6 +76,7 @@ const getRoute = createRoute({
 const listRoute = createRoute({
   method: "get",
   path: "/",
+  ...requires("transfers:read"),
   summary: "Transactions, optionally of one account (either side), keyset-paginated by id",
   request: {
     query: z.object({
@@ -97,6 +101,7 @@ const listRoute = createRoute({
 const reversalRoute = createRoute({
   method: "post",
   path: "/{id}/reversal",
+  ...requires("transfers:write"),
   summary:
     "Reverse a complete transfer with a compensating transfer; the original becomes rollback",
   request: { params: idParam },

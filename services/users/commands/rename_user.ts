@@ -1,5 +1,6 @@
 /** Renaming a user: a new version, `user.updated` and its audit record; the same name changes nothing. */
 import {
+  assertActsFor,
   type CommandDeps,
   type CommandMeta,
   type NotFoundError,
@@ -23,6 +24,7 @@ export function renameUser(
   input: { id: number; name: string },
   meta: CommandMeta,
 ): Promise<User> {
+  assertActsFor(meta, input.id, `user ${input.id}`);
   return transact(deps, meta, async (tx, emit) => {
     const before = await findUser(tx, input.id, { forUpdate: true });
     if (!before) throw userNotFound(input.id);

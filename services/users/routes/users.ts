@@ -1,6 +1,12 @@
 /** `/api/v1/users`: create, read, rename and page through users. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { commandMeta, createRouter, jsonContent, problemResponseSpec } from "@flotilla/backbone";
+import {
+  commandMeta,
+  createRouter,
+  jsonContent,
+  problemResponseSpec,
+  requires,
+} from "@flotilla/backbone";
 import { idParamSchema, resultResponse } from "@flotilla/contracts";
 import { findUser, listUsers } from "../adapters/user_repo.ts";
 import { createUser } from "../commands/create_user.ts";
@@ -15,6 +21,7 @@ export function usersRoutes(deps: RenameDeps) {
     createRoute({
       method: "post",
       path: "/",
+      ...requires("listings:write"),
       summary: "Create a user (publishes user.created); Idempotency-Key supported",
       request: { body: { content: jsonContent(createUserSchema) } },
       responses: {
@@ -34,6 +41,7 @@ export function usersRoutes(deps: RenameDeps) {
     createRoute({
       method: "get",
       path: "/{id}",
+      ...requires("listings:read"),
       summary: "One user",
       request: { params: idParamSchema },
       responses: {
@@ -53,6 +61,7 @@ export function usersRoutes(deps: RenameDeps) {
     createRoute({
       method: "patch",
       path: "/{id}",
+      ...requires("listings:write"),
       summary: "Rename a user (publishes user.updated)",
       request: { params: idParamSchema, body: { content: jsonContent(updateUserSchema) } },
       responses: {
@@ -73,6 +82,7 @@ export function usersRoutes(deps: RenameDeps) {
     createRoute({
       method: "get",
       path: "/",
+      ...requires("listings:read"),
       summary: "Users, newest first",
       request: { query: pageQuerySchema },
       responses: {

@@ -10,6 +10,7 @@ import {
   startNats,
   startPostgres,
 } from "@flotilla/infra";
+import { testIdentity } from "@flotilla/testkit";
 import { waitForOk } from "./http.ts";
 
 const root = new URL("../../../", import.meta.url).pathname;
@@ -97,6 +98,8 @@ export class Bench {
     const child = this.deno([`${root}${main}`], {
       PORT: String(port),
       LOG_LEVEL: options.logLevel ?? "warn",
+      // The test kit's key pair: the services trust it, the gateway signs with it.
+      ...testIdentity.env,
       ...options.env,
     });
     const url = `http://127.0.0.1:${port}`;

@@ -14,6 +14,8 @@ export interface WrkOptions {
   threads: number;
   /** A Lua script that shapes the requests. */
   script?: string;
+  /** Sent with every request (an Authorization header, say). */
+  headers?: Record<string, string>;
 }
 
 export interface WrkResult {
@@ -28,13 +30,14 @@ export interface WrkResult {
 const UNIT_MS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000 };
 
 export async function wrk(url: string, options: WrkOptions): Promise<WrkResult> {
-  const { seconds, connections, threads, script } = options;
+  const { seconds, connections, threads, script, headers = {} } = options;
   const out = await new Deno.Command(await requireWrk(), {
     args: [
       `-t${threads}`,
       `-c${connections}`,
       `-d${seconds}s`,
       "--latency",
+      ...Object.entries(headers).flatMap(([name, value]) => ["-H", `${name}: ${value}`]),
       ...(script ? ["-s", script] : []),
       url,
     ],

@@ -103,7 +103,7 @@ export async function run(
       const { from, to, amount } = pick(i);
       const t0 = performance.now();
       try {
-        const res = await postJson(`${ctx.transactionsUrl}/api/v1/transactions`, {
+        const res = await postJson("transactions", `${ctx.transactionsUrl}/api/v1/transactions`, {
           source_account_id: from,
           destination_account_id: to,
           amount,

@@ -56,7 +56,7 @@ export class OrdersBench {
   /** Waits until the service serves order `uid`, up to five minutes. */
   readable(uid: string): Promise<void> {
     // Each miss costs the service a Postgres query: poll gently, 50 ms is noise here.
-    return waitForOk(`${this.url}/api/v1/orders/${uid}`, 300_000, 50);
+    return waitForOk(`${this.url}/api/v1/orders/${uid}`, 300_000, 50, "orders");
   }
 
   /** CPU seconds the orders process has used so far. */

@@ -2,9 +2,13 @@
  * Ingest: --orders valid orders published, timed until all are readable over HTTP, beside the
  * raw JetStream consume+ack rate of the same messages in the same run.
  */
+import { testIdentity } from "@flotilla/testkit";
 import { ORDERS_STREAM } from "@flotilla/contracts";
 import { cpuSeconds, rawConsume } from "../kit/mod.ts";
 import type { OrdersBench } from "./context.ts";
+
+/** Reads of the service carry a token signed for it, as the gateway sends them. */
+const ordersFetch = testIdentity.fetch("orders");
 
 /** Runs the phase and prints it; returns the uids of the orders it published. */
 export async function ingest(ctx: OrdersBench): Promise<string[]> {
@@ -53,7 +57,7 @@ async function countReadable(url: string, uids: string[], workers: number): Prom
   let ok = 0;
   await Promise.all(Array.from({ length: workers }, async () => {
     while (next < uids.length) {
-      const res = await fetch(`${url}/api/v1/orders/${uids[next++]}`);
+      const res = await ordersFetch(`${url}/api/v1/orders/${uids[next++]}`);
       await res.body?.cancel();
       if (res.ok) ok++;
     }

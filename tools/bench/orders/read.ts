@@ -3,6 +3,7 @@
  * orders service, against a bare Deno.serve answering the same bytes from a Map, and through
  * the service's whole Hono app (`?via=router`).
  */
+import { testIdentity } from "@flotilla/testkit";
 import { freePort } from "@flotilla/infra";
 import { waitForOk, wrk, type WrkResult } from "../kit/mod.ts";
 import type { OrdersBench } from "./context.ts";
@@ -26,10 +27,14 @@ export async function serveBaseline(port: number, file: string): Promise<void> {
   });
 }
 
-/** A wrk script requesting `ids` at random, each path followed by `suffix`. */
-function randomIdsScript(ids: string[], suffix = ""): string {
+/**
+ * A wrk script requesting `ids` at random, each path followed by `suffix`, with one token for
+ * the whole run (the service verifies it once and then finds it cached, as behind the gateway).
+ */
+function randomIdsScript(ids: string[], token: string, suffix = ""): string {
   const path = `"${PREFIX}" .. ids[math.random(#ids)]${suffix ? ` .. "${suffix}"` : ""}`;
   return `local ids = {${ids.map((s) => `"${s}"`).join(",")}}\n` +
+    `wrk.headers["Authorization"] = "Bearer ${token}"\n` +
     `math.randomseed(os.time())\n` +
     `request = function() return wrk.format("GET", ${path}) end\n`;
 }
@@ -45,7 +50,7 @@ export async function read(ctx: OrdersBench, baselineMain: string, uids: string[
   const sample = uids.slice(0, 1_000);
   const entries: [string, string][] = [];
   for (const uid of sample) {
-    const res = await fetch(`${url}${PREFIX}${uid}`);
+    const res = await testIdentity.fetch("orders")(`${url}${PREFIX}${uid}`);
     entries.push([uid, await res.text()]);
   }
   const file = `${bench.dir}/sample.json`;
@@ -56,10 +61,11 @@ export async function read(ctx: OrdersBench, baselineMain: string, uids: string[
   await waitForOk(`${baseUrl}${PREFIX}${sample[0]}`, 60_000);
 
   const script = `${bench.dir}/random_ids.lua`;
-  await Deno.writeTextFile(script, randomIdsScript(sample));
+  const token = await testIdentity.token("orders");
+  await Deno.writeTextFile(script, randomIdsScript(sample, token));
   // The same reads through the whole Hono app (a query string skips the mirror fast path).
   const routedScript = `${bench.dir}/random_ids_routed.lua`;
-  await Deno.writeTextFile(routedScript, randomIdsScript(sample, "?via=router"));
+  await Deno.writeTextFile(routedScript, randomIdsScript(sample, token, "?via=router"));
   const load = (target: string, seconds: number, lua = script) =>
     wrk(target, { seconds, connections, threads: 2, script: lua });
   await load(baseUrl, 2); // warm-up
