@@ -29,6 +29,8 @@ export interface GatewayDeps {
   /** Undefined turns rate limiting off. */
   limiter?: TokenBucketLimiter;
   trustForwardedFor: boolean;
+  /** Largest non-JSON request body the proxy takes (JSON: MAX_BODY_BYTES). */
+  maxUploadBytes: number;
   docsTimeoutMs: number;
   docsCacheMs: number;
 }
@@ -75,6 +77,7 @@ export function gatewayDeps(
       })
       : undefined,
     trustForwardedFor: config.TRUST_FORWARDED_FOR,
+    maxUploadBytes: config.MAX_UPLOAD_BYTES,
     docsTimeoutMs: config.DOCS_TIMEOUT_MS,
     docsCacheMs: config.DOCS_CACHE_MS,
   };

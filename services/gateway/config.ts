@@ -70,6 +70,8 @@ const gatewayShape = {
   RATE_LIMIT_BURST: env.positiveInt(200),
   /** Take the client IP from x-forwarded-for (only behind a trusted proxy). */
   TRUST_FORWARDED_FOR: env.flag(false),
+  /** Largest request body that is not JSON (photos), bytes; JSON bodies stop at 1 MiB. */
+  MAX_UPLOAD_BYTES: env.positiveInt(10 * 1024 * 1024),
   /** Time limit for fetching one upstream's /openapi.json or /readyz. */
   DOCS_TIMEOUT_MS: env.positiveInt(1_000),
   /** How long the aggregated /openapi.json is reused. */

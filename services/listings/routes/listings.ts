@@ -1,6 +1,6 @@
 /** `/api/v1/listings`: create, read, change and page through listings. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { commandMeta, createRouter, jsonContent, problemResponseSpec } from "@flotilla/backbone";
+import { commandMeta, createRouter, jsonBody, problemResponseSpec } from "@flotilla/backbone";
 import { idParamSchema, resultResponse } from "@flotilla/contracts";
 import { findListing, listListings } from "../adapters/listing_repo.ts";
 import { createListing } from "../commands/create_listing.ts";
@@ -15,14 +15,14 @@ import {
 } from "../domain/listing.ts";
 
 export function listingsRoutes(deps: ChangeDeps) {
-  const router = createRouter();
+  const router = createRouter({ compat: "result" });
 
   router.openapi(
     createRoute({
       method: "post",
       path: "/",
       summary: "Create a listing (publishes listing.created); Idempotency-Key supported",
-      request: { body: { content: jsonContent(createListingSchema) } },
+      request: { body: jsonBody(createListingSchema) },
       responses: {
         201: resultResponse("Created", "listing", listingSchema),
         400: problemResponseSpec("Invalid request"),
@@ -60,7 +60,7 @@ export function listingsRoutes(deps: ChangeDeps) {
       method: "patch",
       path: "/{id}",
       summary: "Change a listing's type or price (publishes listing.updated)",
-      request: { params: idParamSchema, body: { content: jsonContent(updateListingSchema) } },
+      request: { params: idParamSchema, body: jsonBody(updateListingSchema) },
       responses: {
         200: resultResponse("The listing", "listing", listingSchema),
         400: problemResponseSpec("Invalid request"),

@@ -1,6 +1,6 @@
 /** `/api/v1/users`: create, read, rename and page through users. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { commandMeta, createRouter, jsonContent, problemResponseSpec } from "@flotilla/backbone";
+import { commandMeta, createRouter, jsonBody, problemResponseSpec } from "@flotilla/backbone";
 import { idParamSchema, resultResponse } from "@flotilla/contracts";
 import { findUser, listUsers } from "../adapters/user_repo.ts";
 import { createUser } from "../commands/create_user.ts";
@@ -9,14 +9,14 @@ import { createUserSchema, pageQuerySchema, updateUserSchema, userSchema } from 
 
 export function usersRoutes(deps: RenameDeps) {
   const { sql } = deps;
-  const router = createRouter();
+  const router = createRouter({ compat: "result" });
 
   router.openapi(
     createRoute({
       method: "post",
       path: "/",
       summary: "Create a user (publishes user.created); Idempotency-Key supported",
-      request: { body: { content: jsonContent(createUserSchema) } },
+      request: { body: jsonBody(createUserSchema) },
       responses: {
         201: resultResponse("Created", "user", userSchema),
         400: problemResponseSpec("Invalid request"),
@@ -54,7 +54,7 @@ export function usersRoutes(deps: RenameDeps) {
       method: "patch",
       path: "/{id}",
       summary: "Rename a user (publishes user.updated)",
-      request: { params: idParamSchema, body: { content: jsonContent(updateUserSchema) } },
+      request: { params: idParamSchema, body: jsonBody(updateUserSchema) },
       responses: {
         200: resultResponse("The user", "user", userSchema),
         400: problemResponseSpec("Invalid request"),
