@@ -14,7 +14,8 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 export const DEFAULT_BODY_BYTES = 64 * 1024;
 
 const bodies = new WeakMap<Request, Uint8Array<ArrayBuffer>>();
-const limits = new WeakMap<object, number>();
+/** The OpenAPI extension of a request body that states its limit in bytes. */
+export const MAX_BYTES_EXTENSION = "x-max-bytes";
 
 export function payloadTooLarge(limit: number): PayloadTooLargeError {
   return new PayloadTooLargeError(`The request body is larger than ${limit} bytes`);
@@ -68,7 +69,8 @@ export async function readBody(
 
 /**
  * A route's JSON request body: required (an absent body is a 400 naming `body`) unless
- * `required: false`, at most `maxBytes` (DEFAULT_BODY_BYTES; MAX_BODY_BYTES at most).
+ * `required: false`, at most `maxBytes` (DEFAULT_BODY_BYTES; MAX_BODY_BYTES at most), stated in
+ * the OpenAPI document as `x-max-bytes`.
  */
 export function jsonBody<T extends z.ZodType>(
   schema: T,
@@ -78,13 +80,12 @@ export function jsonBody<T extends z.ZodType>(
   if (maxBytes > MAX_BODY_BYTES) {
     throw new Error(`jsonBody: ${maxBytes} bytes is over MAX_BODY_BYTES (${MAX_BODY_BYTES})`);
   }
-  const body = {
+  return {
     required: options.required ?? true,
     description: options.description ?? `JSON, at most ${maxBytes} bytes`,
     content: jsonContent(schema),
+    [MAX_BYTES_EXTENSION]: maxBytes,
   };
-  limits.set(body, maxBytes);
-  return body;
 }
 
 /** What `jsonBody` returns: a route's `request.body`. */
@@ -92,5 +93,6 @@ export type JsonBody<T extends z.ZodType> = ReturnType<typeof jsonBody<T>>;
 
 /** The limit a route declared with `jsonBody`, or the default. */
 export function bodyLimitOf(body: object): number {
-  return limits.get(body) ?? DEFAULT_BODY_BYTES;
+  const declared = (body as Record<string, unknown>)[MAX_BYTES_EXTENSION];
+  return typeof declared === "number" ? declared : DEFAULT_BODY_BYTES;
 }

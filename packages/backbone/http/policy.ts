@@ -5,8 +5,8 @@
  * store would refuse. Failures are 400 (413 for size) problem+json naming the field; the
  * router's compat option adds the original APIs' members.
  */
-import type { MiddlewareHandler } from "hono";
-import { type FlotillaError, isFlotillaError, ValidationError } from "../errors.ts";
+import type { Context, MiddlewareHandler } from "hono";
+import { type FlotillaError, isFlotillaError, issuesFromZod, ValidationError } from "../errors.ts";
 import { findUnsafeText, unsafeTextReason } from "../text.ts";
 import { bodyLimitOf, readBody } from "./body.ts";
 import { IDEMPOTENCY_KEY_PATTERN } from "./input.ts";
@@ -90,7 +90,7 @@ const JSON_TYPE = /^application\/([\w.-]+\+)?json$/i;
 
 /** Problems of a declared JSON body (reads it; throws 413 past the limit). */
 async function bodyIssues(
-  c: Parameters<MiddlewareHandler>[0],
+  c: Context,
   body: { required?: boolean },
   limit: number,
 ): Promise<InputIssue[]> {
@@ -119,13 +119,47 @@ async function bodyIssues(
   return spot ? at(spot.message, spot.path || "body") : [];
 }
 
-/** The policy of one route: `path` as the route declares it, `body` its request body if any. */
-export function inputPolicy(
-  route: { path: string; body?: { required?: boolean; content?: object } },
-  compat?: Compat,
-): MiddlewareHandler {
-  const json = route.body?.content !== undefined && "application/json" in route.body.content;
-  const limit = route.body ? bodyLimitOf(route.body) : 0;
+interface Schema {
+  safeParse(value: unknown): {
+    success: boolean;
+    error?: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> };
+  };
+}
+
+/** The route as the policy sees it: its path as declared, and its request's parts. */
+export interface PolicyRoute {
+  path: string;
+  params?: Schema;
+  query?: Schema;
+  body?: { required?: boolean; content?: object };
+}
+
+/**
+ * What the route's own path and query schemas say, for a request refused already: one answer
+ * names every field at fault (a bad id and a missing body), each once.
+ */
+function schemaIssues(c: Context, route: PolicyRoute, known: InputIssue[]): InputIssue[] {
+  const named = new Set(known.map((i) => i.path));
+  const out: InputIssue[] = [];
+  const check = (schema: Schema | undefined, value: unknown, where: string) => {
+    const result = schema?.safeParse(value);
+    if (!result || result.success || !result.error) return;
+    for (const issue of issuesFromZod(result.error)) {
+      const path = issue.path || where;
+      if (!named.has(path)) out.push({ path, message: issue.message, in: where });
+    }
+  };
+  check(route.params, c.req.param(), "path");
+  const query = Object.entries(c.req.queries()).map(([k, v]) => [k, v.length === 1 ? v[0] : v]);
+  check(route.query, Object.fromEntries(query), "query");
+  return out;
+}
+
+/** The policy of one route (see PolicyRoute). */
+export function inputPolicy(route: PolicyRoute, compat?: Compat): MiddlewareHandler {
+  const body = route.body;
+  const json = body?.content !== undefined && "application/json" in body.content;
+  const limit = body ? bodyLimitOf(body) : 0;
   return async function inputPolicy(c, next) {
     const issues = urlIssues(c.req.url, route.path);
     const key = c.req.header("idempotency-key");
@@ -137,13 +171,13 @@ export function inputPolicy(
       });
     }
     try {
-      if (issues.length === 0 && json && route.body) {
-        issues.push(...await bodyIssues(c, route.body, limit));
-      }
+      if (json && body) issues.push(...await bodyIssues(c, body, limit));
     } catch (err) {
       throw isFlotillaError(err) ? withCompat(err, compat) : err;
     }
-    if (issues.length > 0) throw invalidRequest(issues, compat);
+    if (issues.length > 0) {
+      throw invalidRequest([...schemaIssues(c, route, issues), ...issues], compat);
+    }
     await next();
   };
 }

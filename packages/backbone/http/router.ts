@@ -8,7 +8,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { issuesFromZod } from "../errors.ts";
 import { problemResponse, toProblem } from "../problem.ts";
 import type { AppEnv } from "./app.ts";
-import { type Compat, inputPolicy, invalidRequest } from "./policy.ts";
+import { type Compat, inputPolicy, invalidRequest, type PolicyRoute } from "./policy.ts";
 
 const targetNames: Record<string, string> = {
   json: "body",
@@ -44,7 +44,7 @@ export interface RouterOptions {
 interface RouteShape {
   path: string;
   middleware?: MiddlewareHandler | MiddlewareHandler[];
-  request?: { body?: { required?: boolean; content?: object } };
+  request?: Omit<PolicyRoute, "path">;
 }
 
 /** The route with the input policy first and its JSON body required unless it says otherwise. */
@@ -60,7 +60,7 @@ function withInputPolicy<R extends RouteShape>(route: R, compat: Compat | undefi
   return {
     ...route,
     ...(body ? { request } : {}),
-    middleware: [inputPolicy({ path: route.path, body }, compat), ...own],
+    middleware: [inputPolicy({ ...route.request, path: route.path }, compat), ...own],
   };
 }
 
