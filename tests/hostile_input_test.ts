@@ -167,14 +167,20 @@ Deno.test({
             0x22,
             0x7d,
           ]);
-          cases.push([`${op.id} with invalid UTF-8`, async () =>
-            refusal(
-              await send(op.method, target(op), {
-                headers: { "content-type": "application/json" },
-                body: invalidUtf8,
-              }),
-              "body",
-            )]);
+          // With an Idempotency-Key too: its middleware reads the body before the route does.
+          for (const key of [undefined, `utf8-${op.method}-${op.path}`]) {
+            cases.push([`${op.id} with invalid UTF-8 (Idempotency-Key ${key})`, async () =>
+              refusal(
+                await send(op.method, target(op), {
+                  headers: {
+                    "content-type": "application/json",
+                    ...(key ? { "idempotency-key": key } : {}),
+                  },
+                  body: invalidUtf8,
+                }),
+                "body",
+              )]);
+          }
         }
         const count = await expectAll(cases);
         assert.ok(count > 150, `${count} cases`);
