@@ -5,6 +5,7 @@ import { createMetrics } from "../metrics.ts";
 import { findUnsafeText } from "../text.ts";
 import { createHttpApp } from "./app.ts";
 import { jsonBody, readBody } from "./body.ts";
+import { jsonContent } from "./openapi.ts";
 import { decimalId, queryInteger, safeText, storableRecord } from "./input.ts";
 import { createRouter, type RouterOptions } from "./router.ts";
 
@@ -70,6 +71,16 @@ function app(options: RouterOptions = {}) {
       (c) => c.json({ id: c.req.valid("param").id, ...c.req.valid("json") }, 201),
     );
   }
+  // A body declared without jsonBody: required all the same.
+  router.openapi(
+    createRoute({
+      method: "post",
+      path: "/plain",
+      request: { body: { content: jsonContent(z.object({ name: z.string().optional() })) } },
+      responses: { 201: { description: "created" } },
+    }),
+    (c) => c.json({ name: c.req.valid("json").name ?? "(none)" }, 201),
+  );
   router.openapi(
     createRoute({
       method: "post",
@@ -119,6 +130,10 @@ Deno.test("a JSON body is required, valid UTF-8, valid JSON, storable, and withi
   assert.equal(none.status, 400);
   assert.deepEqual(named(none.doc), ["id", "body"], "one answer names every field at fault");
   assert.equal((await send(a, "/things/7", "")).status, 400, "empty, declared as JSON");
+  for (const headers of [{}, { "content-type": "application/json" }] as Record<string, string>[]) {
+    const plain = await send(a, "/plain", undefined, headers);
+    assert.deepEqual(named(plain.doc), ["body"], "required unless it says otherwise");
+  }
   assert.equal((await send(a, "/things/7", "{}", { "content-type": "text/plain" })).status, 415);
 
   const big = JSON.stringify({ name: "x", tags: ["a".repeat(100)] });

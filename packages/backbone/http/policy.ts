@@ -98,7 +98,7 @@ async function bodyIssues(
   const type = c.req.header("content-type");
   const at = (message: string, path = "body") => [{ path, message, in: "body" }];
   if (bytes.length === 0) {
-    if (body.required) return at("is required: send a JSON document");
+    if (body.required !== false) return at("is required: send a JSON document");
     return type ? at("is empty: send a JSON document, or no Content-Type") : [];
   }
   // Not JSON at all: the media type check that follows answers 415.
