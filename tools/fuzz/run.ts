@@ -125,13 +125,22 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
   }
 
   if (!await settle(options.nats, 30_000)) log("the streams did not settle within 30 s");
-  for (const dead of await deadLettersAfter(options.nats, before)) {
-    const request = accepted.get(dead.correlationId) ??
-      { op: "unknown request", method: "?", target: dead.correlationId, headers: {} };
-    findings.push({
-      request,
-      problem: `accepted, then dead-lettered by ${dead.consumer}: ${dead.reason}`,
-    });
+  // One finding per consumer and reason, with the first request that caused it.
+  const dead = new Map<string, { finding: Finding; count: number }>();
+  for (const letter of await deadLettersAfter(options.nats, before)) {
+    const problem = `accepted, then dead-lettered by ${letter.consumer}: ${letter.reason}`;
+    const seen = dead.get(problem);
+    if (seen) seen.count++;
+    else {
+      const request = accepted.get(letter.correlationId) ??
+        { op: "unknown request", method: "?", target: letter.correlationId, headers: {} };
+      dead.set(problem, { finding: { request, problem }, count: 1 });
+    }
+  }
+  for (const { finding, count } of dead.values()) {
+    findings.push(
+      count === 1 ? finding : { ...finding, problem: `${finding.problem} (${count} times)` },
+    );
   }
   return {
     operations: ops.length,

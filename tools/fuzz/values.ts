@@ -32,11 +32,13 @@ function integer(schema: Schema): fc.Arbitrary<number> {
   );
 }
 
-/** Text of any kind: scripts, emoji, combining marks, spaces; well-formed. */
+/** Text of any kind (scripts, emoji, combining marks, spaces; well-formed), short or long. */
 function text(min: number, max: number): fc.Arbitrary<string> {
-  return fc.string({ unit: "grapheme", minLength: min, maxLength: Math.max(min, max) })
-    .map((s) => s.slice(0, max))
-    .filter((s) => s.length >= min);
+  const length = { minLength: min, maxLength: Math.max(min, max) };
+  return fc.oneof(
+    fc.string({ unit: "grapheme", ...length }),
+    fc.string({ unit: "grapheme", ...length, size: "max" }),
+  ).map((s) => s.slice(0, max).toWellFormed()).filter((s) => s.length >= min);
 }
 
 function string(schema: Schema): fc.Arbitrary<string> {
@@ -56,7 +58,7 @@ function string(schema: Schema): fc.Arbitrary<string> {
   const shaped = example && /^\d+$/.test(example)
     ? fc.stringMatching(new RegExp(`^${example[0]}\\d{${example.length - 1}}$`))
     : undefined;
-  const free = text(schema.minLength ?? 0, Math.min(schema.maxLength ?? 40, 40));
+  const free = text(schema.minLength ?? 0, Math.min(schema.maxLength ?? 300, 300));
   return fc.oneof(
     ...(example ? [fc.constant(example)] : []),
     ...(shaped ? [shaped] : []),
