@@ -60,8 +60,8 @@ export async function readBody(
       bytes.set(chunk, at);
       at += chunk.length;
     }
-    c.req.raw = new Request(raw, { body: bytes });
-    bodies.set(c.req.raw, bytes);
+    // Hono's readers take the body from its cache once the stream is spent (it stores promises).
+    (c.req.bodyCache as Record<string, unknown>).arrayBuffer = Promise.resolve(bytes.buffer);
   }
   bodies.set(raw, bytes);
   return bytes;
