@@ -64,6 +64,13 @@ if (import.meta.main) {
       nats,
       log: (line) => console.log(`  ${line}`),
     });
+    // What the fleet logged (warnings and errors) helps with a finding that has no answer.
+    if (report.findings.length > 0) {
+      for (const [name, process] of Object.entries(fleet.processes)) {
+        const lines = process.output().trim().split("\n").filter(Boolean).slice(-10);
+        if (lines.length > 0) console.log(`--- ${name} logged:\n${lines.join("\n")}`);
+      }
+    }
   } finally {
     await pg.stop();
     await Deno.remove(dir, { recursive: true }).catch(() => {});
