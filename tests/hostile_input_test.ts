@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { MAX_BODY_BYTES } from "@flotilla/backbone";
 import { eventually } from "@flotilla/testkit";
 import { startFleet } from "../tools/fuzz/fleet.ts";
 import { createFixtures } from "../tools/fuzz/fixtures.ts";
@@ -13,8 +14,6 @@ import { type Operation, operationsOf, type Schema } from "../tools/fuzz/openapi
 import { places, setAt } from "../tools/fuzz/requests.ts";
 import { hostileParams, UNSTORABLE_TEXT } from "../tools/fuzz/values.ts";
 import { deadLettersAfter, settle } from "../tools/fuzz/streams.ts";
-
-const MAX_BODY_BYTES = 1024 * 1024;
 
 interface Answer {
   status: number;

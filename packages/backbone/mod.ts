@@ -92,26 +92,13 @@ export {
   decimalInteger,
   IDEMPOTENCY_KEY_PATTERN,
   idNumber,
-  INT4_MAX,
-  MAX_OFFSET,
-  MAX_PAGE_NUMBER,
   offset,
   pageNumber,
   queryInteger,
   safeText,
-  storableRecord,
   storableText,
 } from "./http/input.ts";
-export {
-  DEFAULT_BODY_BYTES,
-  type JsonBody,
-  jsonBody,
-  MAX_BODY_BYTES,
-  payloadTooLarge,
-  readBody,
-} from "./http/body.ts";
-export { type Compat, invalidRequest, withCompat } from "./http/policy.ts";
-export { findUnsafeText, unsafeTextReason } from "./text.ts";
+export { type JsonBody, jsonBody, MAX_BODY_BYTES, payloadTooLarge, readBody } from "./http/body.ts";
 export { idempotency, IDEMPOTENCY_BUCKET, idempotencyCatalog } from "./idempotency.ts";
 export { isUuid, uuidv7 } from "./ids.ts";
 export { createLogger, type Logger, type LogLevel, silentLogger } from "./log.ts";

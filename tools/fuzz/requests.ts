@@ -4,6 +4,7 @@
  * leaves it open (an extra member, a photo of any bytes).
  */
 import fc from "fast-check";
+import { MAX_BODY_BYTES } from "@flotilla/backbone";
 import type { Operation, OperationBody, Parameter, Schema } from "./openapi.ts";
 import {
   type Encoded,
@@ -14,8 +15,6 @@ import {
   UNSTORABLE_TEXT,
 } from "./values.ts";
 
-/** Every JSON route takes at most this (the backbone's MAX_BODY_BYTES). */
-const MAX_BODY_BYTES = 1024 * 1024;
 const encoder = new TextEncoder();
 
 /** A body, with a long run of one byte kept apart so it prints short. */

@@ -15,7 +15,7 @@ export const DEFAULT_BODY_BYTES = 64 * 1024;
 
 const bodies = new WeakMap<Request, Uint8Array<ArrayBuffer>>();
 /** The OpenAPI extension of a request body that states its limit in bytes. */
-export const MAX_BYTES_EXTENSION = "x-max-bytes";
+const MAX_BYTES_EXTENSION = "x-max-bytes";
 
 export function payloadTooLarge(limit: number): PayloadTooLargeError {
   return new PayloadTooLargeError(`The request body is larger than ${limit} bytes`);

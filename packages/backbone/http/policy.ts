@@ -52,7 +52,7 @@ function decoded(raw: string): { text: string } | { problem: string } {
 }
 
 /** Problems in the raw URL: each path segment and query parameter must decode to safe text. */
-export function urlIssues(url: string, routePath: string): InputIssue[] {
+function urlIssues(url: string, routePath: string): InputIssue[] {
   // Without a percent sign nothing decodes to NUL or fails to decode.
   if (!url.includes("%")) return [];
   const issues: InputIssue[] = [];
