@@ -363,3 +363,49 @@ integration(
     }
   },
 );
+
+integration(
+  "a body past the gateway's limit is 413 and never reaches an upstream, declared or chunked",
+  async () => {
+    await using env = await testEnv();
+    await using listings = stubUpstream(() => Response.json({ ok: true }));
+    await using gateway = await startGateway(env, {
+      UPSTREAM_LISTINGS: listings.url,
+      MAX_UPLOAD_BYTES: "1000",
+    });
+    const chunked = (size: number) =>
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (let sent = 0; sent < size; sent += 100) controller.enqueue(new Uint8Array(100));
+          controller.close();
+        },
+      });
+    const put = (type: string, body: BodyInit) =>
+      gateway.fetch(`/api/v1/listings/1/photos/a.png`, {
+        method: "PUT",
+        headers: { "content-type": type },
+        body,
+      });
+    for (
+      const [what, res] of [
+        ["a declared photo", await put("image/png", new Uint8Array(1001))],
+        ["a chunked photo", await put("image/png", chunked(1100))],
+        ["declared JSON", await put("application/json", new Uint8Array(1024 * 1024 + 1))],
+        ["chunked JSON", await put("application/json", chunked(1024 * 1024 + 100))],
+      ] as const
+    ) {
+      assert.equal(res.status, 413, what);
+      assert.equal(res.headers.get("content-type"), "application/problem+json", what);
+      await res.body?.cancel();
+    }
+    assert.equal(listings.seen.length, 0, "nothing reached the upstream");
+    const small = await put("image/png", chunked(1000));
+    assert.equal(small.status, 200);
+    await small.body?.cancel();
+    assert.equal(
+      listings.seen[0].body.length,
+      1000,
+      "a chunked body within the limit goes on whole",
+    );
+  },
+);

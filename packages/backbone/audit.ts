@@ -5,15 +5,16 @@
  */
 import { z } from "zod";
 import { createEvent, type Envelope } from "./envelope.ts";
+import { safeText, storableRecord } from "./http/input.ts";
 
 export const AUDIT_RECORDED = "audit.recorded";
 
 /** Who is acting: a user, a machine client, a service on its own, or nobody known. */
 export const actorSchema = z.object({
   type: z.enum(["user", "service", "system", "anonymous"]),
-  id: z.string().min(1).max(128),
-  ip: z.string().max(64).nullable(),
-  user_agent: z.string().max(512).nullable(),
+  id: safeText({ min: 1, max: 128 }),
+  ip: safeText({ max: 64 }).nullable(),
+  user_agent: safeText({ max: 512 }).nullable(),
 });
 export type Actor = z.infer<typeof actorSchema>;
 
@@ -27,12 +28,13 @@ export const auditDataSchema = z.object({
   /** What was done, as `<resource>.<verb>`: `account.created`, `transaction.reversed`. */
   action: z.string().regex(/^[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)+$/, "expected <resource>.<verb>")
     .max(64),
-  target: z.object({ type: z.string().min(1).max(64), id: z.string().min(1).max(128) }),
+  target: z.object({ type: safeText({ min: 1, max: 64 }), id: safeText({ min: 1, max: 128 }) }),
+  // Stored as jsonb by the audit log: every string and key in them must be storable.
   changes: z.object({
-    before: z.record(z.string(), z.unknown()).nullable(),
-    after: z.record(z.string(), z.unknown()).nullable(),
+    before: storableRecord().nullable(),
+    after: storableRecord().nullable(),
   }),
-  metadata: z.record(z.string(), z.unknown()).default({}),
+  metadata: storableRecord().default({}),
 });
 export type AuditData = z.infer<typeof auditDataSchema>;
 

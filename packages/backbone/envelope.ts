@@ -3,6 +3,7 @@
  * schema the catalog declares for `type`.
  */
 import { z } from "zod";
+import { safeText } from "./http/input.ts";
 import { uuidv7 } from "./ids.ts";
 
 export interface Envelope<T = unknown> {
@@ -21,13 +22,13 @@ export interface Envelope<T = unknown> {
 }
 
 export const envelopeSchema = z.object({
-  id: z.string().min(1).max(64),
+  id: safeText({ min: 1, max: 64 }),
   type: z.string().regex(/^[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)+$/, "expected a dotted event type"),
-  source: z.string().min(1).max(64),
+  source: safeText({ min: 1, max: 64 }),
   time: z.iso.datetime({ offset: true }),
-  subject: z.string().min(1).max(256),
-  correlation_id: z.string().min(1).max(128),
-  causation_id: z.string().max(128).nullable(),
+  subject: safeText({ min: 1, max: 256 }),
+  correlation_id: safeText({ min: 1, max: 128 }),
+  causation_id: safeText({ max: 128 }).nullable(),
   data: z.unknown(),
 });
 

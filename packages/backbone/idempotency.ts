@@ -13,6 +13,8 @@ import { defineCatalog } from "./catalog.ts";
 import type { AppEnv } from "./http/app.ts";
 import { identityOf } from "./http/auth.ts";
 import { principalKey } from "./http/identity.ts";
+import { readBody } from "./http/body.ts";
+import { IDEMPOTENCY_KEY_PATTERN } from "./http/input.ts";
 import { problem, problemResponse } from "./problem.ts";
 
 export const IDEMPOTENCY_BUCKET = "idempotency";
@@ -52,7 +54,6 @@ export interface IdempotencyOptions {
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 const KEPT_HEADERS = ["content-type", "location"];
 
 async function sha256(text: string): Promise<string> {
@@ -80,7 +81,7 @@ export function idempotency(options: IdempotencyOptions): MiddlewareHandler<AppE
   return async function idempotencyKey(c, next) {
     const key = c.req.header("idempotency-key");
     if (c.req.method !== "POST" || key === undefined) return await next();
-    if (!KEY_PATTERN.test(key)) {
+    if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
       return problemResponse(
         problem(
           400,
@@ -93,7 +94,8 @@ export function idempotency(options: IdempotencyOptions): MiddlewareHandler<AppE
         ),
       );
     }
-    const body = await c.req.text();
+    // The bytes as they came (bounded), so the route's input policy still sees them unaltered.
+    const body = decoder.decode(await readBody(c));
     const hash = await sha256(`${c.req.method} ${c.req.path}\n${body}`);
     const owner = principalKey(identityOf(c));
     const kvKey = `${service}.${(await sha256(`${owner}\n${key}`)).slice(0, 40)}`;

@@ -130,6 +130,19 @@ export {
   type ReadinessReport,
 } from "./http/app.ts";
 export { createRouter, type RouterOptions, validationHook } from "./http/router.ts";
+export {
+  BIGINT_ID_MAX,
+  decimalId,
+  decimalInteger,
+  IDEMPOTENCY_KEY_PATTERN,
+  idNumber,
+  offset,
+  pageNumber,
+  queryInteger,
+  safeText,
+  storableText,
+} from "./http/input.ts";
+export { type JsonBody, jsonBody, MAX_BODY_BYTES, payloadTooLarge, readBody } from "./http/body.ts";
 export { idempotency, IDEMPOTENCY_BUCKET, idempotencyCatalog } from "./idempotency.ts";
 export { isUuid, uuidv7 } from "./ids.ts";
 export { followKv, type KvFollower, type KvFollowOptions } from "./kv_follow.ts";

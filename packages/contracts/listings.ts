@@ -4,7 +4,7 @@
  * them idempotently and ignores stale versions, so order across aggregates does not matter.
  */
 import { z } from "zod";
-import { defineCatalog } from "@flotilla/backbone";
+import { defineCatalog, idNumber, safeText } from "@flotilla/backbone";
 
 export const USERS_STREAM = "USERS";
 export const LISTINGS_STREAM = "LISTINGS";
@@ -19,23 +19,25 @@ export const PHOTOS_BUCKET = "listing-photos";
 
 /** Microseconds since the Unix epoch, as the original services wrote their timestamps. */
 const micros = z.number().int().nonnegative();
+/** Ids and versions are Postgres `integer` columns on both sides. */
+const int4 = () => idNumber();
 
 export const userSnapshotSchema = z.object({
-  id: z.number().int().positive(),
-  name: z.string().min(1).max(200),
+  id: int4(),
+  name: safeText({ min: 1, max: 200 }),
   created_at: micros,
   updated_at: micros,
   /** 1 when created, +1 per change: the read side ignores anything older than it has. */
-  version: z.number().int().positive(),
+  version: int4(),
 });
 export type UserSnapshot = z.infer<typeof userSnapshotSchema>;
 
 export const photoSchema = z.object({
-  name: z.string().min(1).max(128),
+  name: safeText({ min: 1, max: 128 }),
   size: z.number().int().nonnegative(),
   /** `SHA-256=<base64url>`, as the object store computes it. */
-  digest: z.string().min(1),
-  content_type: z.string().min(1).max(100),
+  digest: safeText({ min: 1, max: 128 }),
+  content_type: safeText({ min: 1, max: 100 }),
   uploaded_at: micros,
 });
 export type Photo = z.infer<typeof photoSchema>;
@@ -44,8 +46,8 @@ export const listingTypeSchema = z.enum(["rent", "sale"]);
 export type ListingType = z.infer<typeof listingTypeSchema>;
 
 export const listingSnapshotSchema = z.object({
-  id: z.number().int().positive(),
-  user_id: z.number().int().positive(),
+  id: int4(),
+  user_id: int4(),
   listing_type: listingTypeSchema,
   price: z.number().int().positive(),
   photos: z.array(photoSchema),

@@ -39,6 +39,7 @@ export {
   resultNotFound,
   resultResponse,
   resultSchema,
+  userNameSchema,
 } from "./listings_http.ts";
 export {
   MAILER_CLAIMS_BUCKET,

@@ -49,6 +49,8 @@ export interface GatewayDeps {
   oidc?: OidcVerifier;
   signer: IdentitySigner;
   trustedProxies: TrustedProxies;
+  /** Largest non-JSON request body the proxy takes (JSON: MAX_BODY_BYTES). */
+  maxUploadBytes: number;
   docsTimeoutMs: number;
   docsCacheMs: number;
 }
@@ -111,6 +113,7 @@ export async function gatewayDeps(
     oidc: oidc && new OidcVerifier(oidc),
     signer,
     trustedProxies: config.TRUSTED_PROXIES,
+    maxUploadBytes: config.MAX_UPLOAD_BYTES,
     docsTimeoutMs: config.DOCS_TIMEOUT_MS,
     docsCacheMs: config.DOCS_CACHE_MS,
   };

@@ -103,6 +103,8 @@ const gatewayShape = {
    */
   RATE_LIMIT_RPS: z.coerce.number().min(0).default(100),
   RATE_LIMIT_BURST: env.positiveInt(200),
+  /** Largest request body that is not JSON (photos), bytes; JSON bodies stop at 1 MiB. */
+  MAX_UPLOAD_BYTES: env.positiveInt(10 * 1024 * 1024),
   /** Time limit for fetching one upstream's /openapi.json or /readyz. */
   DOCS_TIMEOUT_MS: env.positiveInt(1_000),
   /** How long the aggregated /openapi.json is reused. */

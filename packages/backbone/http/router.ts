@@ -1,9 +1,14 @@
-/** Routers with the shared validation hook: a failing request schema is a 400 naming each field. */
+/**
+ * Routers with the shared input policy and validation hook: every route registered with
+ * `router.openapi()` gets the policy (http/policy.ts) before its schemas, its JSON body is
+ * required unless it says `required: false`, and a failing schema is a 400 naming each field.
+ */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { Context } from "hono";
-import { issuesFromZod, ValidationError } from "../errors.ts";
+import type { Context, MiddlewareHandler } from "hono";
+import { issuesFromZod } from "../errors.ts";
 import { problemResponse, toProblem } from "../problem.ts";
 import type { AppEnv } from "./app.ts";
+import { type Compat, inputPolicy, invalidRequest, type PolicyRoute } from "./policy.ts";
 
 const targetNames: Record<string, string> = {
   json: "body",
@@ -27,22 +32,45 @@ export function validationHook(
     message: i.message,
     in: where,
   }));
-  const err = ValidationError.of("Invalid request", issues);
-  if (options.compat === "error") err.extensions.error = issues[0]?.message ?? "invalid request";
+  const err = invalidRequest(issues, options.compat);
   return problemResponse(toProblem(err, new URL(c.req.url).pathname));
 }
 
 export interface RouterOptions {
-  /**
-   * `"error"`: validation problems also carry the original API's `error` member (the first
-   * failing field's message), for clients of the services Flotilla replaced.
-   */
-  compat?: "error";
+  /** The original API's members on every problem of this router's routes (see `Compat`). */
+  compat?: Compat;
 }
 
-/** A router for one resource, with the shared validation hook; mount it with `app.route()`. */
+interface RouteShape {
+  path: string;
+  middleware?: MiddlewareHandler | MiddlewareHandler[];
+  request?: Omit<PolicyRoute, "path">;
+}
+
+/** The route with the input policy first and its JSON body required unless it says otherwise. */
+function withInputPolicy<R extends RouteShape>(route: R, compat: Compat | undefined): R {
+  const body = route.request?.body;
+  const own = route.middleware === undefined
+    ? []
+    : Array.isArray(route.middleware)
+    ? route.middleware
+    : [route.middleware];
+  const required = body && body.required !== false;
+  const request = body && route.request ? { ...route.request, body: { ...body, required } } : {};
+  return {
+    ...route,
+    ...(body ? { request } : {}),
+    middleware: [inputPolicy({ ...route.request, path: route.path }, compat), ...own],
+  };
+}
+
+/** A router for one resource, with the shared input policy; mount it with `app.route()`. */
 export function createRouter(options: RouterOptions = {}): OpenAPIHono<AppEnv> {
-  return new OpenAPIHono<AppEnv>({
+  const router = new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => validationHook(result, c, options),
   });
+  const register = router.openapi;
+  router.openapi = (route, handler, hook) =>
+    register(withInputPolicy(route, options.compat), handler, hook);
+  return router;
 }

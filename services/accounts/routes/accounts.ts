@@ -1,13 +1,17 @@
 /** `/api/v1/accounts`: open, read, list accounts, their postings, and the ledger check. */
 import { createRoute, z } from "@hono/zod-openapi";
 import {
+  BIGINT_ID_MAX,
   type CommandDeps,
   commandMeta,
   createRouter,
+  decimalId,
+  jsonBody,
   jsonContent,
   NotFoundError,
   type PostgresGuard,
   problemContent,
+  queryInteger,
   requires,
 } from "@flotilla/backbone";
 import { accountIdInput, formatMoney, moneyInput, parseMoney } from "@flotilla/money";
@@ -22,15 +26,15 @@ export interface AccountsRouteDeps extends CommandDeps {
 const INVALID_ID = "invalid account ID";
 
 const accountIdParam = z.object({
-  account_id: z.string().regex(/^[0-9]{1,15}$/, INVALID_ID).refine((v) => Number(v) > 0, INVALID_ID)
-    .openapi({ param: { name: "account_id", in: "path" }, example: "123" }),
+  account_id: decimalId({ max: BIGINT_ID_MAX, message: INVALID_ID })
+    .openapi({ param: { name: "account_id", in: "path" }, example: 123 }),
 });
 
 const pageQuery = z.object({
-  after: z.coerce.number().int().min(0).default(0).openapi({
+  after: queryInteger({ min: 0, max: BIGINT_ID_MAX, default: 0 }).openapi({
     description: "Cursor: the last id of the previous page",
   }),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
+  limit: queryInteger({ min: 1, max: 500, default: 100 }),
 });
 
 const Account = z.object({
@@ -53,13 +57,10 @@ const createAccount = createRoute({
   ...requires("accounts:write"),
   summary: "Open an account with an initial balance",
   request: {
-    body: {
-      required: true,
-      content: jsonContent(z.object({
-        account_id: accountIdInput,
-        initial_balance: moneyInput({ positive: false }),
-      })),
-    },
+    body: jsonBody(z.object({
+      account_id: accountIdInput,
+      initial_balance: moneyInput({ positive: false }),
+    })),
   },
   responses: {
     201: { description: "Created", content: jsonContent(Account) },
@@ -183,7 +184,7 @@ export function accountsRoutes(deps: AccountsRouteDeps) {
   });
 
   router.openapi(getAccount, async (c) => {
-    const id = Number(c.req.valid("param").account_id);
+    const id = c.req.valid("param").account_id;
     const row = await guard(() => findAccount(sql, id));
     if (!row) throw notFound(id);
     return c.json({ account_id: row.accountId, balance: formatMoney(row.balance) }, 200);
@@ -199,7 +200,7 @@ export function accountsRoutes(deps: AccountsRouteDeps) {
   });
 
   router.openapi(postingsRoute, async (c) => {
-    const id = Number(c.req.valid("param").account_id);
+    const id = c.req.valid("param").account_id;
     const page = c.req.valid("query");
     const [account, rows] = await guard(() =>
       Promise.all([findAccount(sql, id), listPostings(sql, id, page)])

@@ -2,7 +2,9 @@
  * A fast decoder for `audit.recorded`: the ingest path runs it for every event. It accepts
  * only events that the catalog's zod schemas accept too (a strict subset, checked by hand);
  * anything else goes through the catalog decoder, which accepts it or throws the
- * ValidationError that names the failing field (and dead-letters the message).
+ * ValidationError that names the failing field (and dead-letters the message). Text the table
+ * could not store (NUL, a lone surrogate) reaches JSON only as a `\u` escape: an event with
+ * such an escape always takes the catalog decoder.
  */
 import type { JsMsg } from "@nats-io/jetstream";
 import {
@@ -18,6 +20,7 @@ const ACTION = /^[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)+$/;
 const ISO_UTC_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const ACTOR_TYPES = new Set(["user", "service", "system", "anonymous"]);
 const decoder = new TextDecoder();
+const UNSAFE_ESCAPE = /\\u(0000|[dD][89a-fA-F])/;
 
 type Obj = Record<string, unknown>;
 const isObject = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -50,9 +53,11 @@ export function isPlainAuditEvent(raw: unknown): raw is Envelope<AuditData> {
 export function auditDecoder(catalog: Catalog): Decoder<AuditData> {
   const full = envelopeDecoder<AuditData>(catalog);
   return (msg: JsMsg) => {
+    const text = decoder.decode(msg.data);
+    if (UNSAFE_ESCAPE.test(text)) return full(msg);
     let raw: unknown;
     try {
-      raw = JSON.parse(decoder.decode(msg.data));
+      raw = JSON.parse(text);
     } catch {
       return full(msg); // says what is wrong with it
     }

@@ -44,6 +44,19 @@ const variants: [string, unknown][] = [
   ["no causation_id", { ...good, causation_id: undefined }],
   ["a number as correlation id", { ...good, correlation_id: 5 }],
   ["not an object", [good]],
+  ["a lone surrogate in changes", {
+    ...good,
+    data: { ...good.data, changes: { before: null, after: { name: "Ada \ud800" } } },
+  }],
+  ["a NUL in a metadata key", { ...good, data: { ...good.data, metadata: { "a\u0000": 1 } } }],
+  ["a NUL in the actor's id", {
+    ...good,
+    data: { ...good.data, actor: { ...good.data.actor, id: "u\u0000" } },
+  }],
+  ["escapes that are only text", {
+    ...good,
+    data: { ...good.data, changes: { before: null, after: { name: "\\u0000 \\ud800" } } },
+  }],
 ];
 
 Deno.test("the fast decoder agrees with the catalog's zod schemas on every variant", () => {

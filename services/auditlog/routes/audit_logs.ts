@@ -1,6 +1,6 @@
 /** `/api/v1/audit-logs`: query newest first, read one, verify the chain. No updates, no deletes. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { createRouter, NotFoundError, requires, type Sql } from "@flotilla/backbone";
+import { createRouter, NotFoundError, requires, safeText, type Sql } from "@flotilla/backbone";
 import { findLog, searchLogs, verifyChain } from "../adapters/audit_repo.ts";
 import { checkRange, decodeCursor, encodeCursor } from "../domain/query.ts";
 import {
@@ -70,7 +70,7 @@ export function auditLogByIdRoute(deps: { sql: Sql }) {
       summary: "One audit log by its event id",
       request: {
         params: z.object({
-          id: z.string().min(1).max(64).openapi({ param: { name: "id", in: "path" } }),
+          id: safeText({ min: 1, max: 64 }).openapi({ param: { name: "id", in: "path" } }),
         }),
       },
       responses: {

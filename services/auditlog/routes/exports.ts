@@ -6,7 +6,9 @@ import {
   commandMeta,
   ConflictError,
   createRouter,
+  jsonBody,
   NotFoundError,
+  queryInteger,
   requires,
 } from "@flotilla/backbone";
 import { AUDIT_EXPORTS_BUCKET } from "@flotilla/contracts";
@@ -50,9 +52,7 @@ export function exportRoutes(deps: ExportRouteDeps) {
       path: "/",
       ...requires("audit:write"),
       summary: "Export the audit logs matching the filters to the object store (gzip NDJSON)",
-      request: {
-        body: { content: { "application/json": { schema: filtersSchema } }, required: false },
-      },
+      request: { body: jsonBody(filtersSchema, { required: false }) },
       responses: {
         202: {
           description: "Accepted; follow links.self",
@@ -78,7 +78,7 @@ export function exportRoutes(deps: ExportRouteDeps) {
       ...requires("audit:read"),
       summary: "Recent exports, newest first",
       request: {
-        query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }),
+        query: z.object({ limit: queryInteger({ min: 1, max: 200, default: 50 }) }),
       },
       responses: {
         200: {

@@ -1,8 +1,9 @@
 /** Request and response schemas shared by the audit-log routes (they also make /openapi.json). */
 import { z } from "@hono/zod-openapi";
+import { queryInteger, safeText } from "@flotilla/backbone";
 
 const text = (max: number, example: string) =>
-  z.string().min(1).max(max).optional().openapi({ example });
+  safeText({ min: 1, max }).optional().openapi({ example });
 const instant = (description: string) =>
   z.iso.datetime({ offset: true }).optional().openapi({
     description,
@@ -24,8 +25,8 @@ export const filtersSchema = z.object(filterShape).strict();
 
 export const listQuerySchema = z.object({
   ...filterShape,
-  limit: z.coerce.number().int().min(1).max(500).default(50).openapi({ example: 50 }),
-  cursor: z.string().max(200).optional().openapi({
+  limit: queryInteger({ min: 1, max: 500, default: 50 }).openapi({ example: 50 }),
+  cursor: safeText({ max: 200 }).optional().openapi({
     description: "next_cursor of the previous page",
   }),
 });

@@ -3,8 +3,16 @@
  * upstream, the request goes up with the identity token signed for it, the request body streams
  * up and the response body streams back, never buffered.
  */
-import type { Handler } from "hono";
-import { type AppEnv, type Metrics, problem, problemResponse } from "@flotilla/backbone";
+import { type Context, type Handler } from "hono";
+import {
+  type AppEnv,
+  MAX_BODY_BYTES,
+  type Metrics,
+  payloadTooLarge,
+  problem,
+  problemResponse,
+  readBody,
+} from "@flotilla/backbone";
 import { forwardContext, type ForwardDeps } from "./client.ts";
 import { stripHopByHop, upstreamRequestHeaders } from "../domain/forwarding.ts";
 import { matchRoute, type Route } from "../domain/routes.ts";
@@ -13,7 +21,30 @@ import { type Upstream, UpstreamFailure } from "../adapters/upstream.ts";
 export interface ProxyDeps extends ForwardDeps {
   routes: readonly Route[];
   upstreams: ReadonlyMap<string, Upstream>;
+  maxUploadBytes: number;
   metrics: Metrics;
+}
+
+const JSON_TYPE = /^application\/([\w.-]+\+)?json\b/i;
+
+/**
+ * The body to send up, within the limit (JSON: MAX_BODY_BYTES, anything else: maxUploadBytes):
+ * one that declares its length streams through, refused up front when too long; a chunked one
+ * is read here first (413 past the limit), so an oversized body never reaches an upstream.
+ */
+async function boundedBody(c: Context<AppEnv>, maxUploadBytes: number) {
+  const body = c.req.raw.body;
+  if (!body) return body;
+  const limit = JSON_TYPE.test(c.req.header("content-type") ?? "")
+    ? MAX_BODY_BYTES
+    : maxUploadBytes;
+  const declared = c.req.header("content-length");
+  if (declared === undefined) return await readBody(c, limit);
+  if (Number(declared) > limit) {
+    await body.cancel().catch(() => {});
+    throw payloadTooLarge(limit);
+  }
+  return body;
 }
 
 /**
@@ -60,6 +91,7 @@ export function proxy(deps: ProxyDeps): Handler<AppEnv> {
         problem(404, "Not found", `No route for ${c.req.method} ${url.pathname}`, url.pathname),
       );
     }
+    const body = await boundedBody(c, deps.maxUploadBytes);
     const started = performance.now();
     try {
       const res = await upstream.send(url.pathname + url.search, {
@@ -68,7 +100,7 @@ export function proxy(deps: ProxyDeps): Handler<AppEnv> {
           c.req.raw.headers,
           await forwardContext(c, deps, upstream.name, url),
         ),
-        body: c.req.raw.body,
+        body,
       });
       counted(upstream.name, String(res.status)).inc();
       timed(upstream.name).observe((performance.now() - started) / 1000);

@@ -10,12 +10,18 @@ import type { Context } from "hono";
 import {
   type AppEnv,
   createRouter,
+  decimalId,
+  idNumber,
+  jsonBody,
   jsonContent,
   problem,
+  PROBLEM_CONTENT_TYPE,
   problemResponse,
   publicRoute,
   requires,
+  safeText,
 } from "@flotilla/backbone";
+import { pageQueryShape, userNameSchema } from "@flotilla/contracts";
 import { forwardContext, type ForwardDeps } from "./client.ts";
 import { type HeaderList, upstreamRequestHeaders } from "../domain/forwarding.ts";
 import { relay } from "./proxy.ts";
@@ -27,7 +33,7 @@ export interface PublicDeps extends ForwardDeps {
   listingView: Upstream;
 }
 
-const userId = z.number().int().positive().openapi({ description: "The user's id", example: 1 });
+const userId = idNumber().openapi({ description: "The user's id", example: 1 });
 
 const User = z.object({
   id: userId,
@@ -64,12 +70,7 @@ const createUser = createRoute({
   ...requires("listings:write"),
   tags: ["public"],
   summary: "Create a user",
-  request: {
-    body: {
-      required: true,
-      content: jsonContent(z.object({ name: z.string().trim().min(1).max(200) })),
-    },
-  },
+  request: { body: jsonBody(z.object({ name: userNameSchema })) },
   responses: {
     200: {
       description: "Created",
@@ -88,14 +89,11 @@ const createListing = createRoute({
   tags: ["public"],
   summary: "Create a listing for an existing user",
   request: {
-    body: {
-      required: true,
-      content: jsonContent(z.object({
-        user_id: userId,
-        listing_type: z.enum(["rent", "sale"]),
-        price: z.number().int().min(1),
-      })),
-    },
+    body: jsonBody(z.object({
+      user_id: userId,
+      listing_type: z.enum(["rent", "sale"]),
+      price: z.number().int().min(1),
+    })),
   },
   responses: {
     200: {
@@ -108,6 +106,14 @@ const createListing = createRoute({
   },
 });
 
+/** As the original: a user_id that is not a user id (empty, 0, abc) is ignored, not refused. */
+const lenientUserId = safeText({ max: 64 }).optional()
+  .transform((v) => {
+    const id = decimalId().safeParse(v);
+    return id.success ? id.data : undefined;
+  })
+  .openapi({ description: "Only this user's listings; ignored unless it is a user id" });
+
 const listListings = createRoute({
   method: "get",
   path: "/public/listings",
@@ -115,11 +121,7 @@ const listListings = createRoute({
   tags: ["public"],
   summary: "Listings with their user, newest first (from listing-view)",
   request: {
-    query: z.object({
-      page_num: z.coerce.number().int().min(1).default(1),
-      page_size: z.coerce.number().int().min(1).max(1000).default(10),
-      user_id: z.coerce.number().int().positive().optional(),
-    }),
+    query: z.object({ ...pageQueryShape, user_id: lenientUserId }),
   },
   responses: {
     200: {
@@ -174,17 +176,23 @@ async function attempt(c: Context<AppEnv>, run: () => Promise<Response>): Promis
   try {
     return await run();
   } catch (err) {
-    if (err instanceof UpstreamFailure) {
-      const res = err.toResponse(c.req.path);
-      const doc = await res.json();
-      return problemResponse({ ...doc, result: false, error: doc.detail }, res.headers);
-    }
+    if (err instanceof UpstreamFailure) return await relayFailure(err.toResponse(c.req.path));
     throw err;
   }
 }
 
+/** An upstream's failure as the original BFF answered: a problem that says `result: false, error`. */
+async function relayFailure(res: Response): Promise<Response> {
+  relay(res);
+  if (!res.headers.get("content-type")?.startsWith(PROBLEM_CONTENT_TYPE)) return res;
+  const doc = await res.json();
+  const headers = new Headers(res.headers);
+  headers.delete("content-length");
+  return problemResponse({ ...doc, result: false, error: doc.error ?? doc.detail }, headers);
+}
+
 export function publicRoutes(deps: PublicDeps) {
-  const router = createRouter();
+  const router = createRouter({ compat: "result" });
 
   router.openapi(createUser, (c) =>
     guarded(c, async () => {
@@ -193,7 +201,7 @@ export function publicRoutes(deps: PublicDeps) {
         headers: await jsonHeaders(c, deps, deps.users, true),
         body: JSON.stringify(c.req.valid("json")),
       });
-      if (!res.ok) return relay(res);
+      if (!res.ok) return relayFailure(res);
       return c.json({ result: true, user: await entity(res, "user") }, 200);
     }));
 
@@ -208,14 +216,14 @@ export function publicRoutes(deps: PublicDeps) {
         await found.body?.cancel();
         return failure(404, "Not found", `User ${body.user_id} not found`, c.req.path);
       }
-      if (!found.ok) return relay(found);
+      if (!found.ok) return relayFailure(found);
       await found.body?.cancel();
       const res = await deps.listings.send("/api/v1/listings", {
         method: "POST",
         headers: await jsonHeaders(c, deps, deps.listings, true),
         body: JSON.stringify(body),
       });
-      if (!res.ok) return relay(res);
+      if (!res.ok) return relayFailure(res);
       return c.json({ result: true, listing: await entity(res, "listing") }, 200);
     }));
 
@@ -225,11 +233,13 @@ export function publicRoutes(deps: PublicDeps) {
       const valid = c.req.valid("query");
       query.set("page_num", String(valid.page_num));
       query.set("page_size", String(valid.page_size));
+      query.delete("user_id");
+      if (valid.user_id !== undefined) query.set("user_id", String(valid.user_id));
       const res = await deps.listingView.send(`/api/v1/listing-view?${query}`, {
         method: "GET",
         headers: await jsonHeaders(c, deps, deps.listingView, false),
       });
-      return relay(res);
+      return res.ok ? relay(res) : relayFailure(res);
     }));
 
   return router;

@@ -1,14 +1,18 @@
 /** The read model's query and item shapes. Pure: no I/O. */
 import { z } from "@hono/zod-openapi";
+import { decimalId, decimalInteger, safeText } from "@flotilla/backbone";
 import { pageQueryShape } from "@flotilla/contracts";
+
+/** A price bound: a whole number, at most the largest a JSON number carries exactly. */
+const priceBound = () => decimalInteger({ min: 0, max: Number.MAX_SAFE_INTEGER }).optional();
 
 export const viewQuerySchema = z.object({
   ...pageQueryShape,
-  user_id: z.coerce.number().int().positive().optional(),
+  user_id: decimalId().optional(),
   listing_type: z.enum(["rent", "sale"]).optional(),
-  min_price: z.coerce.number().int().nonnegative().optional(),
-  max_price: z.coerce.number().int().nonnegative().optional(),
-  q: z.string().trim().min(1).max(100).optional().openapi({
+  min_price: priceBound(),
+  max_price: priceBound(),
+  q: safeText({ min: 1, max: 100, trim: true }).optional().openapi({
     description: "case-insensitive substring of the user's name",
   }),
 }).refine(

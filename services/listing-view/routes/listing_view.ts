@@ -6,7 +6,7 @@ import { viewItemSchema, viewQuerySchema } from "../domain/view.ts";
 import { findListing, queryListings } from "../adapters/view_repo.ts";
 
 export function listingViewRoutes(sql: Sql) {
-  const router = createRouter();
+  const router = createRouter({ compat: "result" });
 
   router.openapi(
     createRoute({

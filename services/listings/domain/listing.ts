@@ -1,6 +1,8 @@
 /** Listings: request schemas and the rules of a change. Pure: no I/O. */
 import { z } from "@hono/zod-openapi";
 import {
+  decimalId,
+  idNumber,
   NotFoundError,
   PayloadTooLargeError,
   UnsupportedMediaTypeError,
@@ -21,7 +23,7 @@ const price = z.number().int("must be an integer").positive("must be greater tha
   .max(Number.MAX_SAFE_INTEGER).openapi({ example: 250000 });
 
 export const createListingSchema = z.object({
-  user_id: z.number().int().positive().openapi({ example: 1 }),
+  user_id: idNumber().openapi({ example: 1 }),
   listing_type: listingTypeSchema,
   price,
 }).openapi("CreateListing");
@@ -56,7 +58,7 @@ export const listingSchema = z.object({
 
 export const listQuerySchema = z.object({
   ...pageQueryShape,
-  user_id: z.coerce.number().int().positive().optional(),
+  user_id: decimalId().optional(),
 });
 
 export const listingNotFound = (id: number): NotFoundError =>

@@ -3,6 +3,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import {
   commandMeta,
   createRouter,
+  jsonBody,
   jsonContent,
   problemResponseSpec,
   requires,
@@ -21,7 +22,7 @@ import {
 } from "../domain/listing.ts";
 
 export function listingsRoutes(deps: ChangeDeps) {
-  const router = createRouter();
+  const router = createRouter({ compat: "result" });
 
   router.openapi(
     createRoute({
@@ -29,7 +30,7 @@ export function listingsRoutes(deps: ChangeDeps) {
       path: "/",
       ...requires("listings:write"),
       summary: "Create a listing (publishes listing.created); Idempotency-Key supported",
-      request: { body: { content: jsonContent(createListingSchema) } },
+      request: { body: jsonBody(createListingSchema) },
       responses: {
         201: resultResponse("Created", "listing", listingSchema),
         400: problemResponseSpec("Invalid request"),
@@ -69,7 +70,7 @@ export function listingsRoutes(deps: ChangeDeps) {
       path: "/{id}",
       ...requires("listings:write"),
       summary: "Change a listing's type or price (publishes listing.updated)",
-      request: { params: idParamSchema, body: { content: jsonContent(updateListingSchema) } },
+      request: { params: idParamSchema, body: jsonBody(updateListingSchema) },
       responses: {
         200: resultResponse("The listing", "listing", listingSchema),
         400: problemResponseSpec("Invalid request"),

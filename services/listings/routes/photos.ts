@@ -36,7 +36,7 @@ const photoParams = idParamSchema.extend({
 const etagOf = (digest: string) => `"${digest}"`;
 
 export function photosRoutes(deps: PhotoDeps) {
-  const router = createRouter();
+  const router = createRouter({ compat: "result" });
 
   router.openapi(
     createRoute({

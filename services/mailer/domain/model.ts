@@ -1,6 +1,6 @@
 /** Clients, mailings and messages: the shapes the API accepts and returns, and their rules. */
 import { z } from "@hono/zod-openapi";
-import { ConflictError, ValidationError } from "@flotilla/backbone";
+import { ConflictError, safeText, ValidationError } from "@flotilla/backbone";
 import { formatClock, isValidTimeZone, parseClock, type SendWindow } from "./window.ts";
 
 export const MESSAGE_STATUSES = ["pending", "sent", "failed", "deferred", "expired"] as const;
@@ -20,8 +20,8 @@ const phoneSchema = z.union([z.string(), z.number()])
 const operatorCodeSchema = z.string().regex(/^\d{3}$/, "expected 3 digits").openapi({
   example: "900",
 });
-const tagSchema = z.string().max(64).openapi({ example: "vip" });
-const timeZoneSchema = z.string().refine(isValidTimeZone, {
+const tagSchema = safeText({ max: 64 }).openapi({ example: "vip" });
+const timeZoneSchema = safeText({ max: 64 }).refine(isValidTimeZone, {
   message: "unknown time zone; expected an IANA name such as Europe/Moscow",
 }).openapi({ example: "Europe/Moscow" });
 
@@ -63,10 +63,11 @@ const windowSchema = z.object({ start: clockSchema, end: clockSchema })
   .openapi({ example: { start: "09:00", end: "21:00" } });
 const filterSchema = z.object({
   operator_codes: z.array(operatorCodeSchema).max(1000).default([]),
-  tags: z.array(tagSchema.min(1)).max(1000).default([]),
+  tags: z.array(safeText({ min: 1, max: 64 })).max(1000).default([]),
 }).refine((f) => f.operator_codes.length + f.tags.length > 0, {
   message: "give at least one operator code or tag",
 });
+const mailingText = safeText({ min: 1, max: 4096 });
 const instantSchema = z.iso.datetime({ offset: true }).openapi({
   example: "2026-11-22T09:00:00Z",
 });
@@ -74,7 +75,7 @@ const instantSchema = z.iso.datetime({ offset: true }).openapi({
 export const createMailingSchema = z.object({
   start_at: instantSchema,
   end_at: instantSchema,
-  text: z.string().min(1).max(4096),
+  text: mailingText,
   filter: filterSchema,
   send_window: windowSchema.nullable().default(null),
 }).superRefine((m, ctx) => {
@@ -87,7 +88,7 @@ export type NewMailing = z.infer<typeof createMailingSchema>;
 export const updateMailingSchema = z.object({
   start_at: instantSchema.optional(),
   end_at: instantSchema.optional(),
-  text: z.string().min(1).max(4096).optional(),
+  text: mailingText.optional(),
   filter: filterSchema.optional(),
   send_window: windowSchema.nullable().optional(),
 }).openapi("MailingChange");

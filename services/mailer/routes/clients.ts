@@ -1,5 +1,5 @@
 /** `/api/v1/clients`: create, read, change, delete and page through clients. */
-import { type CommandDeps, commandMeta, createRouter } from "@flotilla/backbone";
+import { type CommandDeps, commandMeta, createRouter, jsonBody } from "@flotilla/backbone";
 import { findClient, listClients } from "../adapters/clients.ts";
 import { clientNotFound, createClient, deleteClient, updateClient } from "../commands/clients.ts";
 import { clientSchema, createClientSchema, updateClientSchema } from "../domain/model.ts";
@@ -12,7 +12,7 @@ export function clientRoutes(deps: CommandDeps) {
   router.openapi(
     createItemRoute(
       "Create a client (operator code derived from the phone unless given)",
-      createClientSchema,
+      jsonBody(createClientSchema),
       clientSchema,
       "Phone already registered",
     ),
@@ -38,7 +38,7 @@ export function clientRoutes(deps: CommandDeps) {
     changeRoute(
       "client",
       "Change a client (a new phone derives a new operator code unless one is given)",
-      updateClientSchema,
+      jsonBody(updateClientSchema),
       clientSchema,
       "Phone already registered",
     ),

@@ -1,20 +1,30 @@
 /** Pieces both resource routers use: parameters and the routes both have. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { jsonContent, problemContent, requires } from "@flotilla/backbone";
+import {
+  BIGINT_ID_MAX,
+  decimalId,
+  type JsonBody,
+  jsonContent,
+  offset,
+  problemContent,
+  queryInteger,
+  requires,
+} from "@flotilla/backbone";
 
+/** Ids of clients and mailings are bigserial. */
 export const idParam = z.object({
-  id: z.coerce.number().int().positive().openapi({ param: { name: "id", in: "path" }, example: 1 }),
+  id: decimalId({ max: BIGINT_ID_MAX }).openapi({ param: { name: "id", in: "path" }, example: 1 }),
 });
 
 export const pageQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(10_000).default(100),
-  offset: z.coerce.number().int().min(0).default(0),
+  limit: queryInteger({ min: 1, max: 10_000, default: 100 }),
+  offset: offset(),
 });
 
 /** `POST /`: a new one of the resource; 409 with `conflict` when given. */
 export function createItemRoute<B extends z.ZodType, T extends z.ZodType>(
   summary: string,
-  body: B,
+  body: JsonBody<B>,
   item: T,
   conflict?: string,
 ) {
@@ -23,7 +33,7 @@ export function createItemRoute<B extends z.ZodType, T extends z.ZodType>(
     path: "/",
     ...requires("mailer:write"),
     summary,
-    request: { body: { content: jsonContent(body) } },
+    request: { body },
     responses: {
       201: { description: "Created", content: jsonContent(item) },
       400: { description: "Invalid request", content: problemContent },
@@ -36,7 +46,7 @@ export function createItemRoute<B extends z.ZodType, T extends z.ZodType>(
 export function changeRoute<B extends z.ZodType, T extends z.ZodType>(
   singular: string,
   summary: string,
-  body: B,
+  body: JsonBody<B>,
   item: T,
   conflict: string,
 ) {
@@ -45,7 +55,7 @@ export function changeRoute<B extends z.ZodType, T extends z.ZodType>(
     path: "/{id}",
     ...requires("mailer:write"),
     summary,
-    request: { params: idParam, body: { content: jsonContent(body) } },
+    request: { params: idParam, body },
     responses: {
       200: { description: `The ${singular}`, content: jsonContent(item) },
       400: { description: "Invalid request", content: problemContent },

@@ -3,6 +3,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import {
   commandMeta,
   createRouter,
+  jsonBody,
   jsonContent,
   problemContent,
   requires,
@@ -39,6 +40,9 @@ export interface MailingRouteDeps extends MailingDeps {
   wakeScheduler: () => void;
 }
 
+/** A mailing's text and up to 2,000 filter entries, even fully escaped, fit in 512 KiB. */
+const MAILING_BODY_BYTES = 512 * 1024;
+
 const mailingWithCounts = mailingSchema.extend({ stats: statusCountsSchema }).openapi(
   "MailingStats",
 );
@@ -50,7 +54,7 @@ export function mailingRoutes(deps: MailingRouteDeps) {
   router.openapi(
     createItemRoute(
       "Create a mailing; it starts at start_at (at once when that has passed)",
-      createMailingSchema,
+      jsonBody(createMailingSchema, { maxBytes: MAILING_BODY_BYTES }),
       mailingSchema,
     ),
     async (c) => {
@@ -133,7 +137,7 @@ export function mailingRoutes(deps: MailingRouteDeps) {
     changeRoute(
       "mailing",
       "Change a mailing; messages not yet sent follow the change",
-      updateMailingSchema,
+      jsonBody(updateMailingSchema, { maxBytes: MAILING_BODY_BYTES }),
       mailingSchema,
       "The mailing has finished",
     ),

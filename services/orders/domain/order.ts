@@ -3,14 +3,14 @@
  * Pure: no I/O. The same JSON text is what we cache, serve and hash.
  */
 import { z } from "zod";
-import type { FieldIssue } from "@flotilla/backbone";
+import { type FieldIssue, storableText } from "@flotilla/backbone";
 import { isCurrency } from "./currencies.ts";
 
 /** Safe as a KV key and a URL path segment; bounded. */
 export const ORDER_UID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 export const MAX_ITEMS = 1_000;
 
-const text = (max: number) => z.string().max(max, `must be at most ${max} characters`);
+const text = (max: number) => storableText().max(max, `must be at most ${max} characters`);
 const required = (max: number) => text(max).min(1, "must not be empty");
 // z.int() is a safe integer: one check for type, integrality and range.
 const integer = z.int({ error: "must be an integer" });

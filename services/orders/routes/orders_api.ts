@@ -6,7 +6,9 @@ import {
   NotFoundError,
   problemContent,
   publicRoute,
+  queryInteger,
   requires,
+  safeText,
 } from "@flotilla/backbone";
 import { ORDER_UID_PATTERN, orderSchema } from "../domain/order.ts";
 import type { OrderReads } from "../queries/order_reads.ts";
@@ -18,8 +20,10 @@ const uidParam = z.object({
   ).openapi({ param: { name: "order_uid", in: "path" }, example: "b563feb7b2b84b6test" }),
 });
 const pageQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ example: 20 }),
-  cursor: z.string().max(512).optional().openapi({ description: "next_cursor of the last page" }),
+  limit: queryInteger({ min: 1, max: 100, default: 20 }).openapi({ example: 20 }),
+  cursor: safeText({ max: 512 }).optional().openapi({
+    description: "next_cursor of the last page",
+  }),
 });
 const pageBody = z.object({
   orders: z.array(orderSchema),

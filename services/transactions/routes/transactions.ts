@@ -4,12 +4,17 @@ import type { Context } from "hono";
 import {
   type AppEnv,
   type Batcher,
+  BIGINT_ID_MAX,
   type CommandDeps,
   commandMeta,
   createRouter,
+  decimalId,
+  IDEMPOTENCY_KEY_PATTERN,
+  jsonBody,
   jsonContent,
   type PostgresGuard,
   problemContent,
+  queryInteger,
   requires,
 } from "@flotilla/backbone";
 import { accountIdInput, moneyInput, parseMoney } from "@flotilla/money";
@@ -28,8 +33,8 @@ export interface TransactionsRouteDeps extends CommandDeps {
 const INVALID_ID = "invalid transaction ID";
 
 const idParam = z.object({
-  id: z.string().regex(/^[0-9]{1,15}$/, INVALID_ID).refine((v) => Number(v) > 0, INVALID_ID)
-    .openapi({ param: { name: "id", in: "path" }, example: "1" }),
+  id: decimalId({ max: BIGINT_ID_MAX, message: INVALID_ID })
+    .openapi({ param: { name: "id", in: "path" }, example: 1 }),
 });
 
 const SubmitBody = z.object({
@@ -47,8 +52,10 @@ const submitRoute = createRoute({
   ...requires("transfers:write"),
   summary: "Submit a transfer; it settles asynchronously (poll GET for complete/failed)",
   request: {
-    headers: z.object({ "idempotency-key": z.string().optional() }),
-    body: { required: true, content: jsonContent(SubmitBody) },
+    headers: z.object({
+      "idempotency-key": z.string().regex(IDEMPOTENCY_KEY_PATTERN).optional(),
+    }),
+    body: jsonBody(SubmitBody),
   },
   responses: {
     201: { description: "Accepted as pending", content: jsonContent(TransactionSchema) },
@@ -80,10 +87,10 @@ const listRoute = createRoute({
   summary: "Transactions, optionally of one account (either side), keyset-paginated by id",
   request: {
     query: z.object({
-      account_id: z.coerce.number().int().positive().optional(),
+      account_id: decimalId({ max: BIGINT_ID_MAX }).optional(),
       status: transactionStatusSchema.optional(),
-      after: z.coerce.number().int().min(0).default(0),
-      limit: z.coerce.number().int().min(1).max(500).default(100),
+      after: queryInteger({ min: 0, max: BIGINT_ID_MAX, default: 0 }),
+      limit: queryInteger({ min: 1, max: 500, default: 100 }),
     }),
   },
   responses: {
@@ -145,7 +152,7 @@ export function transactionsRoutes(deps: TransactionsRouteDeps) {
   });
 
   router.openapi(getRoute, async (c) => {
-    const id = Number(c.req.valid("param").id);
+    const id = c.req.valid("param").id;
     const row = await guard(() => findTransaction(sql, id));
     if (!row) throw transactionNotFound(id);
     return c.json(transactionView(row), 200);
@@ -168,7 +175,7 @@ export function transactionsRoutes(deps: TransactionsRouteDeps) {
   });
 
   router.openapi(reversalRoute, async (c) => {
-    const id = Number(c.req.valid("param").id);
+    const id = c.req.valid("param").id;
     const idempotencyKey = c.req.header("idempotency-key");
     const { row } = await guard(() =>
       reverseTransaction(deps, { id, idempotencyKey }, requestMeta(c))

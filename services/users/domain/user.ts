@@ -1,12 +1,8 @@
 /** Users: request schemas and the rules of a change. Pure: no I/O. */
 import { z } from "@hono/zod-openapi";
-import { pageQueryShape, type UserSnapshot } from "@flotilla/contracts";
+import { pageQueryShape, userNameSchema, type UserSnapshot } from "@flotilla/contracts";
 
 export type User = UserSnapshot;
-
-/** Names are trimmed; blank or longer than 200 characters is refused. */
-export const userNameSchema = z.string().trim().min(1, "must not be blank").max(200)
-  .openapi({ example: "Ada Lovelace" });
 
 export const createUserSchema = z.object({ name: userNameSchema }).openapi("CreateUser");
 export const updateUserSchema = z.object({ name: userNameSchema }).openapi("UpdateUser");

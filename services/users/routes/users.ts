@@ -3,6 +3,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import {
   commandMeta,
   createRouter,
+  jsonBody,
   jsonContent,
   problemResponseSpec,
   requires,
@@ -15,7 +16,7 @@ import { createUserSchema, pageQuerySchema, updateUserSchema, userSchema } from 
 
 export function usersRoutes(deps: RenameDeps) {
   const { sql } = deps;
-  const router = createRouter();
+  const router = createRouter({ compat: "result" });
 
   router.openapi(
     createRoute({
@@ -23,7 +24,7 @@ export function usersRoutes(deps: RenameDeps) {
       path: "/",
       ...requires("listings:write"),
       summary: "Create a user (publishes user.created); Idempotency-Key supported",
-      request: { body: { content: jsonContent(createUserSchema) } },
+      request: { body: jsonBody(createUserSchema) },
       responses: {
         201: resultResponse("Created", "user", userSchema),
         400: problemResponseSpec("Invalid request"),
@@ -63,7 +64,7 @@ export function usersRoutes(deps: RenameDeps) {
       path: "/{id}",
       ...requires("listings:write"),
       summary: "Rename a user (publishes user.updated)",
-      request: { params: idParamSchema, body: { content: jsonContent(updateUserSchema) } },
+      request: { params: idParamSchema, body: jsonBody(updateUserSchema) },
       responses: {
         200: resultResponse("The user", "user", userSchema),
         400: problemResponseSpec("Invalid request"),
