@@ -4,7 +4,6 @@ import {
   commandMeta,
   createRouter,
   jsonBody,
-  jsonContent,
   problemResponseSpec,
   requires,
 } from "@flotilla/backbone";
