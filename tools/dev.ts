@@ -1,7 +1,11 @@
 /**
- * `deno task dev`: the whole fleet on one machine with no setup. Starts nats-server (JetStream)
- * and PostgreSQL with data under .data/ (or uses NATS_URL / DATABASE_URL when set), creates one
- * database per service, provisions the catalog, starts every service, prints what runs where,
+ * `deno task dev`: the whole fleet on one machine with no setup, locked down as in production.
+ * Generates the fleet's credentials once into .data/secrets (files mode 0600: an nkey per
+ * service and for the admin, a password per database role, the auditlog's keys), starts
+ * nats-server (JetStream, each service allowed only its own subjects) and PostgreSQL
+ * (passwords only) with data under .data/ (or uses NATS_URL / DATABASE_URL when set, with the
+ * admin credentials tools/admin.ts reads), runs the provision step (streams, consumers,
+ * buckets, roles, migrations, grants), starts every service as itself, prints what runs where,
  * and stops it all cleanly on Ctrl-C.
  *
  * Every child runs in a process group of its own: a terminal's Ctrl-C signals only this
@@ -9,20 +13,23 @@
  * infrastructure once the services have finished with it. (A service signalled twice gives up
  * its shutdown half-way.)
  */
-import { connect } from "@nats-io/transport";
-import { fleetCatalog } from "@flotilla/contracts";
-import { provision } from "@flotilla/backbone";
+import { fleetAccess, fleetCatalog } from "@flotilla/contracts";
 import {
-  ensureDatabase,
   freePort,
+  natsUsers,
   ownGroupCommand,
+  SecretStore,
+  serviceEnvironment,
   startNats,
   startPostgres,
 } from "@flotilla/infra";
+import { adminConfig, connectAdminNats, devPaths } from "./admin.ts";
+import { provisionFleet } from "./provision.ts";
 import { type FleetUrls, services } from "./services.ts";
 
 const root = new URL("..", import.meta.url).pathname;
-const dataDir = Deno.env.get("FLOTILLA_DATA_DIR") ?? `${root}.data`;
+const paths = devPaths();
+const dataDir = paths.dataDir;
 // Shifts every service port (8080 → 8080 + offset), to run a second fleet beside the first.
 const portOffset = Number(Deno.env.get("FLOTILLA_PORT_OFFSET") ?? "0");
 
@@ -55,38 +62,50 @@ async function checkpoint(): Promise<void> {
   if (interrupted) await shutdown(interrupted);
 }
 
+const secrets = await SecretStore.open(paths.secrets);
 let natsUrl = Deno.env.get("NATS_URL");
 if (!natsUrl) {
   const nats = await startNats({
     dir: `${dataDir}/nats`,
     port: await portOr(4222),
     ownProcessGroup: true,
+    users: await natsUsers(secrets, [{ catalog: fleetCatalog, access: fleetAccess }]),
   });
   stops.push(() => nats.stop());
   natsUrl = nats.url;
   console.log(`[dev] nats-server with JetStream on ${nats.url} (store ${nats.storeDir})`);
   await checkpoint();
 }
-let pgServerUrl = Deno.env.get("DATABASE_URL");
-if (!pgServerUrl) {
+let pgHost = "";
+let adminUrlFor: (database: string) => string;
+if (Deno.env.get("DATABASE_URL")) {
+  const config = adminConfig();
+  const base = new URL(config.DATABASE_URL);
+  if (config.DATABASE_PASSWORD) base.password = encodeURIComponent(config.DATABASE_PASSWORD);
+  pgHost = base.host;
+  adminUrlFor = (database) => Object.assign(new URL(base), { pathname: `/${database}` }).href;
+} else {
   const pg = await startPostgres({
-    dir: `${dataDir}/pg`,
+    dir: paths.pg,
     port: await portOr(5432),
     ownProcessGroup: true,
   });
   stops.push(() => pg.stop());
-  pgServerUrl = pg.url;
+  pgHost = `127.0.0.1:${pg.port}`;
+  adminUrlFor = pg.adminUrlFor;
   console.log(`[dev] PostgreSQL on ${pg.url} (data ${pg.dataDir})`);
   await checkpoint();
 }
-const databaseUrlFor = (db: string) => pgServerUrl!.replace(/\/[^/?]*(\?.*)?$/, `/${db}$1`);
+const databaseUrlFor = (db: string) => `postgres://${db}@${pgHost}/${db}`;
 
-const nc = await connect({ servers: natsUrl });
-const report = await provision(nc, fleetCatalog);
-await nc.close();
-console.log(
-  `[dev] provisioned JetStream: ${report.created.length} created, ${report.updated.length} updated, ${report.unchanged.length} unchanged`,
-);
+for (
+  const line of await provisionFleet({
+    store: secrets,
+    adminUrlFor,
+    connectNats: () => connectAdminNats("dev-provision", natsUrl),
+  })
+) console.log(`[dev] provisioned ${line}`);
+await checkpoint();
 
 const present = [];
 for (const s of services) if (await exists(`${root}${s.main}`)) present.push(s);
@@ -113,15 +132,13 @@ async function pipe(name: string, stream: ReadableStream<Uint8Array>) {
 }
 
 for (const s of present) {
-  if (s.database) await ensureDatabase(pgServerUrl, s.database);
+  const access = fleetAccess.find((a) => a.service === s.name);
+  const identity = access
+    ? await serviceEnvironment(secrets, access, { natsUrl, postgres: { host: pgHost } })
+    : {};
   const command = await ownGroupCommand(Deno.execPath(), {
     args: ["run", "-A", `${root}${s.main}`],
-    env: {
-      PORT: String(s.port + portOffset),
-      NATS_URL: natsUrl,
-      ...(s.database ? { DATABASE_URL: databaseUrlFor(s.database) } : {}),
-      ...s.env?.(fleet),
-    },
+    env: { PORT: String(s.port + portOffset), ...identity, ...s.env?.(fleet) },
     stdout: "piped",
     stderr: "piped",
   });
@@ -134,13 +151,16 @@ for (const s of present) {
 }
 
 const rows = [
-  ["nats", natsUrl, "nats stream ls --server " + natsUrl],
-  ["postgres", pgServerUrl, "psql " + databaseUrlFor("<service>")],
+  ["nats", natsUrl, `deno task inspect (as the admin: ${paths.adminNkey})`],
+  ["postgres", `postgres://${pgHost}`, `psql ${databaseUrlFor("<service>")}`],
   ...present.map((s) => [s.name, fleet.serviceUrl(s.name), `${fleet.serviceUrl(s.name)}/docs`]),
 ];
 console.log("\n[dev] Flotilla is running:");
 for (const [name, url, hint] of rows) console.log(`  ${name.padEnd(13)} ${url.padEnd(34)} ${hint}`);
 if (present.length === 0) console.log("  (no services yet: infrastructure only)");
+console.log(
+  `[dev] credentials: ${paths.secrets} (the superuser's password: ${paths.superuserPassword})`,
+);
 console.log("[dev] Ctrl-C stops everything.\n");
 
 async function shutdown(signal: string) {

@@ -1,5 +1,23 @@
 /** Local infrastructure the project starts itself: nats-server and PostgreSQL, installed when missing. */
 export { aptInstall, chromiumBinary, requireCommand } from "./install.ts";
 export { freePort, ownGroupCommand } from "./processes.ts";
-export { type NatsServer, natsServerBinary, startNats } from "./nats.ts";
+export {
+  authorization,
+  type NatsPermissions,
+  type NatsServer,
+  natsServerBinary,
+  type NatsUser,
+  startNats,
+} from "./nats.ts";
 export { ensureDatabase, postgresBinDir, type PostgresServer, startPostgres } from "./postgres.ts";
+export { generate, nkeyPublicKey, type SecretKind, SecretStore } from "./secrets.ts";
+export {
+  ADMIN,
+  connectAdmin,
+  type DatabaseTarget,
+  natsSeedFile,
+  natsUsers,
+  provisionJetStream,
+  provisionServiceDatabase,
+  serviceEnvironment,
+} from "./fleet.ts";

@@ -1,12 +1,6 @@
 /** The test kit: real nats-server and PostgreSQL per test environment, and helpers. */
-export {
-  eventually,
-  integration,
-  type ServiceProcess,
-  spawnService,
-  type TestEnv,
-  testEnv,
-} from "./harness.ts";
-export { testCatalog } from "./test_catalog.ts";
+export { eventually, integration, type TestEnv, testEnv } from "./harness.ts";
+export { type ServiceProcess, spawnService } from "./service_process.ts";
+export { testAccess, testCatalog } from "./test_catalog.ts";
 export { wbOrderFixture } from "./fixtures.ts";
 export { launchBrowser } from "./browser.ts";

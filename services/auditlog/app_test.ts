@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { connectPostgres, createMetrics, silentLogger } from "@flotilla/backbone";
 import { createApp } from "./app.ts";
 import { auditlogCatalog } from "./catalog.ts";
+import { newKeys } from "./testing.ts";
 
 Deno.test("the OpenAPI document lists every audit-log endpoint", async () => {
   const app = createApp({
@@ -12,6 +13,12 @@ Deno.test("the OpenAPI document lists every audit-log endpoint", async () => {
     // Never connects: no route runs a query here.
     sql: connectPostgres({ url: "postgres://127.0.0.1:1/none", name: "app-test" }),
     exportsBucket: () => Promise.reject(new Error("not used")),
+    ...await newKeys(),
+    checkpoints: {
+      publish: () => Promise.reject(new Error("not used")),
+      latest: () => Promise.reject(new Error("not used")),
+      all: () => Promise.reject(new Error("not used")),
+    },
   });
   const res = await app.request("/openapi.json");
   assert.equal(res.status, 200);
