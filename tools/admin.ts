@@ -39,7 +39,9 @@ export function adminConfig() {
   if (!vars.NATS_NKEY && !vars.NATS_NKEY_FILE && exists(dev.adminNkey)) {
     fallback.NATS_NKEY_FILE = dev.adminNkey;
   }
-  if (!vars.DATABASE_PASSWORD && !vars.DATABASE_PASSWORD_FILE && exists(dev.superuserPassword)) {
+  const urlHasPassword = vars.DATABASE_URL ? new URL(vars.DATABASE_URL).password !== "" : false;
+  const noPassword = !vars.DATABASE_PASSWORD && !vars.DATABASE_PASSWORD_FILE && !urlHasPassword;
+  if (noPassword && exists(dev.superuserPassword)) {
     fallback.DATABASE_PASSWORD_FILE = dev.superuserPassword;
   }
   return loadConfig({

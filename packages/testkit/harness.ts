@@ -68,6 +68,8 @@ export interface TestEnv extends AsyncDisposable {
    * and a `<NAME>_FILE` per secret it declares.
    */
   serviceEnv(service: string, options?: { database?: string }): Promise<Record<string, string>>;
+  /** The variables that make an operator tool (tools/admin.ts) connect as the admin. */
+  adminEnv(): Promise<Record<string, string>>;
   /** Runs at dispose, before the servers stop (kill child processes, say). */
   defer(fn: () => Promise<void> | void): void;
 }
@@ -140,6 +142,8 @@ export async function testEnv(options: TestEnvOptions = {}): Promise<TestEnv> {
   const database = await createDatabase();
   const databaseUrl = withDatabase(serverUrl, database);
   const clients: NatsConnection[] = [];
+  // Replicas started together provision once (concurrent role changes collide in Postgres).
+  const provisioned = new Map<string, Promise<void>>();
   const pools: Sql[] = [];
   const deferred: (() => Promise<void> | void)[] = [];
   const client = async (identity?: string) => {
@@ -194,12 +198,23 @@ export async function testEnv(options: TestEnvOptions = {}): Promise<TestEnv> {
       const access = identityOf(service)?.access;
       if (!access) throw new Error(`No access is declared for "${service}"`);
       const adminUrlFor = (name: string) => withDatabase(serverUrl, name);
-      await provisionServiceDatabase({ store: secrets, adminUrlFor }, access, { database: db });
+      const key = `${service}/${db}`;
+      if (!provisioned.has(key)) {
+        provisioned.set(
+          key,
+          provisionServiceDatabase({ store: secrets, adminUrlFor }, access, { database: db })
+            .then(() => {}),
+        );
+      }
+      await provisioned.get(key);
       const host = new URL(serverUrl).host;
       return await serviceEnvironment(secrets, access, {
         natsUrl: nats.url,
         postgres: { database: db, host },
       });
+    },
+    async adminEnv() {
+      return { NATS_URL: nats.url, NATS_NKEY_FILE: await natsSeedFile(secrets) };
     },
     defer(fn) {
       deferred.push(fn);

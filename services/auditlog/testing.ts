@@ -37,6 +37,7 @@ import { exportWorker } from "./workers.ts";
 export { createApp } from "./app.ts";
 export { auditlogCatalog } from "./catalog.ts";
 export { searchLogs } from "./adapters/audit_repo.ts";
+export { checkpointStore } from "./adapters/checkpoints.ts";
 export { decodeCursor } from "./domain/query.ts";
 export { chainHash, ChainKeys } from "./domain/chain.ts";
 export type { AuditRecord } from "./domain/record.ts";

@@ -12,26 +12,25 @@
  */
 import { AckPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Objm } from "@nats-io/obj";
-import { connect } from "@nats-io/transport";
-import { AUDIT_EXPORTS_BUCKET, AUDIT_STREAM } from "@flotilla/contracts";
+import { AUDIT_EXPORTS_BUCKET, AUDIT_STREAM, auditlogAccess } from "@flotilla/contracts";
 import {
   auditEvent,
-  BACKBONE_SCOPE,
-  connectPostgres,
+  auditSubject,
   createLogger,
   createMetrics,
-  migrate,
-  provision,
   silentLogger,
 } from "@flotilla/backbone";
 import {
   auditlogCatalog,
+  checkpointStore,
   createApp,
   decodeCursor,
+  loadKeys,
   searchLogs,
   startIngest,
 } from "@flotilla/auditlog/testing";
-import { ensureDatabase, freePort, startNats, startPostgres } from "@flotilla/infra";
+import { freePort } from "@flotilla/infra";
+import { Bench } from "./kit/mod.ts";
 
 const arg = (name: string, fallback: number) => {
   const i = Deno.args.indexOf(`--${name}`);
@@ -59,17 +58,17 @@ const bounded = <T>(what: string, p: Promise<T>): Promise<T> => {
   ]).finally(() => clearTimeout(timer));
 };
 
-const dir = await Deno.makeTempDir({ prefix: "flotilla-bench-audit-" });
-await Deno.chmod(dir, 0o755);
-const nats = await startNats({ dir: `${dir}/nats` });
-const pg = await startPostgres({ dir: `${dir}/pg` });
-let server: Deno.HttpServer | undefined;
-try {
-  const nc = await connect({ servers: nats.url });
-  await provision(nc, auditlogCatalog);
-  await ensureDatabase(pg.url, "auditlog");
-  const sql = connectPostgres({ url: pg.urlFor("auditlog"), name: "bench-audit", max: 12 });
-  await migrate(sql, [BACKBONE_SCOPE, "auditlog"]);
+await Bench.run("audit", async (bench) => {
+  const nats = await bench.nats();
+  const pg = await bench.postgres();
+  await bench.provision(nats, auditlogCatalog);
+  // The bench publishes and reads the raw baseline as the admin; the auditlog's parts run as
+  // the auditlog: its NATS identity and its database's runtime role.
+  const nc = await bench.connect(nats);
+  const vars = await bench.serviceEnv(auditlogAccess, nats, pg);
+  const sql = await bench.serviceSql(vars, "bench-audit", 12);
+  const serviceNc = await bench.connect(nats, auditlogAccess.service);
+  const { chainKeys, checkpointKeys } = await loadKeys(vars);
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
   const load = () => Deno.loadavg().map((l) => l.toFixed(1)).join(" ");
@@ -99,7 +98,9 @@ try {
       after: { balance: i + 10, currency: "EUR" },
       metadata: { request_id: `req-${i}` },
     });
-    window.push(js.publish("audit.recorded", encoder.encode(JSON.stringify(e)), { msgID: e.id }));
+    window.push(
+      js.publish(auditSubject(e.source), encoder.encode(JSON.stringify(e)), { msgID: e.id }),
+    );
     if (window.length >= 1_000) await Promise.all(window.splice(0));
   }
   await Promise.all(window);
@@ -139,10 +140,11 @@ try {
   const metrics = createMetrics("auditlog", { process: false });
   t0 = performance.now();
   const consumers = startIngest({
-    nc,
+    nc: serviceNc,
     sql,
     logger: createLogger({ service: "bench-audit", level: "warn" }),
     metrics,
+    chainKeys,
   }, { AUDIT_BATCH_SIZE: BATCH, AUDIT_BATCH_WAIT_MS: 20, AUDIT_PIPELINES: PIPELINES });
   await bounded(
     "ingest",
@@ -174,10 +176,14 @@ try {
     logger: silentLogger,
     metrics,
     sql,
-    exportsBucket: () => new Objm(nc).open(AUDIT_EXPORTS_BUCKET),
+    exportsBucket: () => new Objm(serviceNc).open(AUDIT_EXPORTS_BUCKET),
+    chainKeys,
+    checkpointKeys,
+    checkpoints: checkpointStore(jetstream(serviceNc)),
   });
   const port = freePort();
-  server = Deno.serve({ hostname: "127.0.0.1", port, onListen: () => {} }, app.fetch);
+  const server = Deno.serve({ hostname: "127.0.0.1", port, onListen: () => {} }, app.fetch);
+  bench.defer(() => server.shutdown());
   const base = `http://127.0.0.1:${port}/api/v1/audit-logs`;
 
   t0 = performance.now();
@@ -190,9 +196,10 @@ try {
 
   // 4. Top up to ROWS rows (10,000 actors, 100,000 targets, a year of timestamps), then query.
   t0 = performance.now();
+  const admin = bench.adminSql(pg, "auditlog", 1);
   await bounded(
     "generate rows",
-    sql`
+    admin`
     insert into audit_logs (seq, event_id, occurred_at, actor_type, actor_id, actor_ip,
       actor_user_agent, action, target_type, target_id, service, correlation_id, changes,
       metadata, prev_hash, hash)
@@ -204,7 +211,9 @@ try {
       case when g % 2 = 0 then 'accounts' else 'transactions' end, 'corr-' || (g / 3),
       jsonb_build_object('before', null, 'after', jsonb_build_object('balance', g)),
       jsonb_build_object('request_id', 'req-' || g), repeat('0', 64), repeat('0', 64)
-    from generate_series(${N + 1}::bigint, ${ROWS}::bigint) g`.then(() => sql`analyze audit_logs`),
+    from generate_series(${N + 1}::bigint, ${ROWS}::bigint) g`.then(() =>
+      admin`analyze audit_logs`
+    ),
   );
   const [{ n: total }] = await sql<{ n: number }[]>`select count(*)::int as n from audit_logs`;
   log(
@@ -275,13 +284,4 @@ try {
     })(),
   );
   log(`load average at end: ${load()}`);
-  await server.shutdown();
-  server = undefined;
-  await sql.end();
-  await nc.close();
-} finally {
-  await server?.shutdown();
-  await nats.stop();
-  await pg.stop();
-  await Deno.remove(dir, { recursive: true }).catch(() => {});
-}
+});

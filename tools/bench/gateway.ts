@@ -2,8 +2,8 @@
  * `deno task bench gateway [--seconds N] [--connections N]`: gateway overhead, in one run, in
  * two set-ups, each loaded with wrk (installed first when missing), alternating direct →
  * through the gateway twice:
- *  1. service: the real listing-view service (its own process, on a throw-away nats-server and
- *     PostgreSQL, 20 listings fed through its streams) behind the real gateway process;
+ *  1. service: the real listing-view service (its own process, as itself, on a throw-away
+ *     nats-server and PostgreSQL, 20 listings fed through its streams) behind the real gateway;
  *     this is the issue's "through the gateway vs direct to the service" (target ratio ≥ 0.6);
  *  2. stub: a stub upstream on the services' HTTP stack (`createHttpApp`) that answers the same
  *     page from memory: the worst case, where the gateway's own work is all there is to compare.
@@ -11,7 +11,7 @@
  * process's CPU time per proxied request. All on 127.0.0.1.
  */
 import { jetstream } from "@nats-io/jetstream";
-import { connect } from "@nats-io/transport";
+import type { NatsConnection } from "@nats-io/transport";
 import {
   createEvent,
   createHttpApp,
@@ -19,7 +19,7 @@ import {
   silentLogger,
   subjectOf,
 } from "@flotilla/backbone";
-import { fleetCatalog } from "@flotilla/contracts";
+import { fleetCatalog, listingViewAccess } from "@flotilla/contracts";
 import { freePort } from "@flotilla/infra";
 import {
   Bench,
@@ -127,8 +127,7 @@ async function compare(
 }
 
 /** Feeds one user and 20 listings through the streams, the way the write sides would. */
-async function feedListings(natsUrl: string): Promise<void> {
-  const nc = await connect({ servers: natsUrl });
+async function feedListings(nc: NatsConnection): Promise<void> {
   const js = jetstream(nc);
   const micros = Date.now() * 1000;
   const publish = async (type: string, subject: number, data: unknown) => {
@@ -154,21 +153,21 @@ async function feedListings(natsUrl: string): Promise<void> {
       version: 1,
     });
   }
-  await nc.close();
 }
 
 /** The real listing-view on its own infrastructure, with a page of listings to serve. */
 function serviceScenario(): Promise<number | undefined> {
   return Bench.run("gateway", async (bench) => {
     const nats = await bench.nats();
-    const pg = await bench.postgres({ fast: true, databases: ["listing_view"] });
+    const pg = await bench.postgres({ fast: true });
     try {
+      await bench.provision(nats, fleetCatalog);
       const { url: service } = await bench.service("services/listing-view/main.ts", {
         logLevel: "error",
-        env: { NATS_URL: nats.url, DATABASE_URL: pg.urlFor("listing_view") },
+        env: await bench.serviceEnv(listingViewAccess, nats, pg),
         readyPath: "/healthz",
       });
-      await feedListings(nats.url);
+      await feedListings(await bench.connect(nats));
       const deadline = Date.now() + 30_000;
       let count = 0;
       while (Date.now() < deadline && count < 20) {

@@ -1,6 +1,7 @@
 /**
  * `deno task bench orders`: the orders service on its own nats-server and PostgreSQL (temp dirs,
- * 127.0.0.1 only), bounded in count and time (about two minutes). It prints:
+ * 127.0.0.1 only; the service as its own NATS identity and database role, the bench publishing
+ * as the admin), bounded in count and time (about two minutes). It prints:
  * - ingest: 50,000 valid orders published; time until all are readable over HTTP, in orders/s,
  *   and the raw JetStream consume+ack rate of the same 50,000 messages in the same run;
  * - read: 1,000 cached orders, 50 connections, 10 s, random ids (wrk), against
@@ -14,12 +15,16 @@
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { connect } from "@nats-io/transport";
-import { deadLetterCatalog, mergeCatalogs, provision } from "@flotilla/backbone";
-import { ORDERS_NEW_SUBJECT, ORDERS_STREAM, ordersCatalog } from "@flotilla/contracts";
+import { deadLetterCatalog, mergeCatalogs } from "@flotilla/backbone";
+import {
+  ORDERS_NEW_SUBJECT,
+  ORDERS_STREAM,
+  ordersAccess,
+  ordersCatalog,
+} from "@flotilla/contracts";
 import { randomOrder, seededRandom } from "@flotilla/orders/random-orders";
-import { ensureDatabase, freePort, startNats, startPostgres } from "@flotilla/infra";
-import { requireWrk } from "./kit/mod.ts";
+import { freePort } from "@flotilla/infra";
+import { Bench, requireWrk } from "./kit/mod.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -54,19 +59,16 @@ async function main() {
   const N = Number(values.orders);
   const duration = Number(values.duration);
   const connections = Number(values.connections);
-  const dir = await Deno.makeTempDir({ prefix: "flotilla-bench-orders-" });
-  await Deno.chmod(dir, 0o755);
+  const bench = await Bench.open("orders");
+  const dir = bench.dir;
   const cleanup: (() => Promise<unknown> | unknown)[] = [];
   const log = (s: string) => console.log(s);
   try {
-    const nats = await startNats({ dir: `${dir}/nats` });
-    cleanup.push(() => nats.stop());
-    const pg = await startPostgres({ dir: `${dir}/pg` });
-    cleanup.push(() => pg.stop());
-    await ensureDatabase(pg.url, "orders");
-    const nc = await connect({ servers: nats.url });
-    cleanup.push(() => nc.close());
-    await provision(nc, mergeCatalogs(deadLetterCatalog, ordersCatalog));
+    const nats = await bench.nats();
+    const pg = await bench.postgres();
+    const nc = await bench.connect(nats);
+    await bench.provision(nats, mergeCatalogs(deadLetterCatalog, ordersCatalog));
+    const identity = await bench.serviceEnv(ordersAccess, nats, pg);
     const js = jetstream(nc);
     const port = freePort();
     const url = `http://127.0.0.1:${port}`;
@@ -74,8 +76,7 @@ async function main() {
       args: ["run", "-A", `${ROOT}services/orders/main.ts`],
       env: {
         PORT: String(port),
-        NATS_URL: nats.url,
-        DATABASE_URL: pg.urlFor("orders"),
+        ...identity,
         LOG_LEVEL: "warn",
         ORDERS_CACHE_ENTRIES: String(2 * N + 10_000),
       },
@@ -270,7 +271,7 @@ async function main() {
     );
   } finally {
     for (const fn of cleanup.reverse()) await Promise.resolve(fn()).catch(() => {});
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    await bench.close();
   }
 }
 

@@ -1,16 +1,38 @@
 /**
- * A bench's throw-away world: a temp directory, its own nats-server and PostgreSQL, service
- * processes, and everything undone at the end, the last started first.
+ * A bench's throw-away world: a temp directory, its own nats-server and PostgreSQL with the
+ * permissions on (as `deno task dev` and the tests run them: each service as its own NATS
+ * identity and database role; the bench drives and reads as the admin), service processes, and
+ * everything undone at the end, the last started first.
  */
+import type { NatsConnection } from "@nats-io/transport";
+import { connect } from "@nats-io/transport";
+import {
+  type Catalog,
+  connectPostgres,
+  inboxPrefix,
+  natsAuthOptions,
+  provision,
+  type ServiceAccess,
+  type Sql,
+} from "@flotilla/backbone";
+import { fleetAccess, fleetCatalog } from "@flotilla/contracts";
 import {
   ensureDatabase,
   freePort,
+  natsSeedFile,
   type NatsServer,
+  natsUsers,
   type PostgresServer,
+  provisionServiceDatabase,
+  SecretStore,
+  serviceEnvironment,
   startNats,
   startPostgres,
 } from "@flotilla/infra";
 import { waitForOk } from "./http.ts";
+
+/** Identities a bench's nats-server knows besides the admin: the fleet's services and more. */
+export type Identities = { catalog: Catalog; access: readonly ServiceAccess[] }[];
 
 const root = new URL("../../../", import.meta.url).pathname;
 
@@ -57,18 +79,80 @@ export class Bench {
     this.#undo.push(undo);
   }
 
-  async nats(): Promise<NatsServer> {
-    const nats = await startNats({ dir: `${this.dir}/nats` });
+  /** The bench's generated credentials. */
+  secrets(): Promise<SecretStore> {
+    return SecretStore.open(`${this.dir}/secrets`);
+  }
+
+  /** nats-server that knows the admin, the fleet's services and `more` identities. */
+  async nats(more: Identities = []): Promise<NatsServer> {
+    const users = await natsUsers(await this.secrets(), [
+      { catalog: fleetCatalog, access: fleetAccess },
+      ...more,
+    ]);
+    const nats = await startNats({ dir: `${this.dir}/nats`, users });
     this.defer(() => nats.stop());
     return nats;
   }
 
-  /** PostgreSQL with `databases` created; `fast` turns fsync off. */
+  /** A NATS connection as the admin, or as `service` (its permissions, its inbox prefix). */
+  async connect(nats: NatsServer, service?: string): Promise<NatsConnection> {
+    const nkey = await Deno.readTextFile(await natsSeedFile(await this.secrets(), service));
+    const nc = await connect({
+      servers: nats.url,
+      ...natsAuthOptions({ nkey, inboxPrefix: service ? inboxPrefix(service) : undefined }),
+    });
+    this.defer(() => nc.close());
+    return nc;
+  }
+
+  /** The provision step for a catalog, as the admin. */
+  async provision(nats: NatsServer, catalog: Catalog): Promise<void> {
+    const nc = await this.connect(nats);
+    await provision(nc, catalog);
+  }
+
+  /** PostgreSQL with `databases` created (owned by the superuser); `fast` turns fsync off. */
   async postgres(options: { fast?: boolean; databases?: string[] } = {}): Promise<PostgresServer> {
     const pg = await startPostgres({ dir: `${this.dir}/pg`, fast: options.fast });
     this.defer(() => pg.stop());
-    for (const db of options.databases ?? []) await ensureDatabase(pg.url, db);
+    for (const db of options.databases ?? []) await ensureDatabase(pg.adminUrlFor("postgres"), db);
     return pg;
+  }
+
+  /** A pool on `database` as the superuser (the bench's own reads and set-up). */
+  adminSql(pg: PostgresServer, database: string, max = 2): Sql {
+    const sql = connectPostgres({ url: pg.adminUrlFor(database), name: "bench", max });
+    this.defer(() => sql.end({ timeout: 5 }));
+    return sql;
+  }
+
+  /** A pool as a service's runtime role (`vars` from `serviceEnv`): in-process service parts. */
+  async serviceSql(vars: Record<string, string>, name: string, max: number): Promise<Sql> {
+    const password = (await Deno.readTextFile(vars.DATABASE_PASSWORD_FILE)).trim();
+    const sql = connectPostgres({ url: vars.DATABASE_URL, password, name, max });
+    this.defer(() => sql.end({ timeout: 5 }));
+    return sql;
+  }
+
+  /**
+   * The provision step for a service's database (roles, migrations as the owner, grants) and
+   * the variables that run it as itself.
+   */
+  async serviceEnv(
+    access: ServiceAccess,
+    nats: NatsServer,
+    pg?: PostgresServer,
+    options: { database?: string } = {},
+  ): Promise<Record<string, string>> {
+    const store = await this.secrets();
+    if (pg) {
+      await provisionServiceDatabase({ store, adminUrlFor: pg.adminUrlFor }, access, options);
+    }
+    return await serviceEnvironment(store, access, {
+      natsUrl: nats.url,
+      postgres: pg ? { host: `127.0.0.1:${pg.port}`, database: options.database } : undefined,
+    });
   }
 
   /** `deno run -A <args>`, stopped with SIGTERM at the end. */
