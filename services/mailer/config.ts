@@ -1,5 +1,4 @@
 /** The mailer's configuration, read once from the environment. */
-import { z } from "zod";
 import { baseShape, env, loadConfig } from "@flotilla/backbone";
 
 export const SERVICE = "mailer";
