@@ -10,9 +10,15 @@ export type SecretKind = "password" | "nkey" | "hmac-key" | "ed25519-key";
 export class SecretStore {
   private constructor(readonly dir: string) {}
 
+  /** A directory that exists already is used as it is (compose mounts secrets read-only). */
   static async open(dir: string): Promise<SecretStore> {
-    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-    await Deno.chmod(dir, 0o700);
+    try {
+      await Deno.stat(dir);
+    } catch (err) {
+      if (!(err instanceof Deno.errors.NotFound)) throw err;
+      await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+      await Deno.chmod(dir, 0o700);
+    }
     return new SecretStore(dir);
   }
 

@@ -22,6 +22,8 @@ await runService({
   config,
   needs: { nats: { catalog: auditlogCatalog, access: auditlogAccess }, postgres: {} },
   start: async (rt) => {
+    // Public: what verifies these checkpoints once the key is rotated out.
+    rt.logger.info("checkpoints are signed", { public_key: await checkpointKeys.publicKey() });
     const exportsBucket = () => rt.objects(AUDIT_EXPORTS_BUCKET);
     const checkpoints = checkpointStore(rt.js);
     const exporter = exportWorker({
