@@ -16,11 +16,9 @@
 import { fleetAccess, fleetCatalog } from "@flotilla/contracts";
 import {
   freePort,
-  natsUsers,
+  LocalFleet,
   ownGroupCommand,
-  SecretStore,
   serviceEnvironment,
-  startNats,
   startPostgres,
 } from "@flotilla/infra";
 import { adminConfig, connectAdminNats, devPaths } from "./admin.ts";
@@ -62,14 +60,16 @@ async function checkpoint(): Promise<void> {
   if (interrupted) await shutdown(interrupted);
 }
 
-const secrets = await SecretStore.open(paths.secrets);
+const fleetIdentities = await LocalFleet.open(paths.secrets, [
+  { catalog: fleetCatalog, access: fleetAccess },
+]);
+const secrets = fleetIdentities.secrets;
 let natsUrl = Deno.env.get("NATS_URL");
 if (!natsUrl) {
-  const nats = await startNats({
+  const nats = await fleetIdentities.startNats({
     dir: `${dataDir}/nats`,
     port: await portOr(4222),
     ownProcessGroup: true,
-    users: await natsUsers(secrets, [{ catalog: fleetCatalog, access: fleetAccess }]),
   });
   stops.push(() => nats.stop());
   natsUrl = nats.url;

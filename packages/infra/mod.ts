@@ -12,12 +12,10 @@ export {
 export { ensureDatabase, postgresBinDir, type PostgresServer, startPostgres } from "./postgres.ts";
 export { generate, nkeyPublicKey, type SecretKind, SecretStore } from "./secrets.ts";
 export {
-  ADMIN,
-  connectAdmin,
   type DatabaseTarget,
-  natsSeedFile,
+  type Identities,
+  LocalFleet,
   natsUsers,
-  provisionJetStream,
   provisionServiceDatabase,
   serviceEnvironment,
 } from "./fleet.ts";

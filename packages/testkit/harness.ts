@@ -8,33 +8,18 @@
  * cluster of its own when the test needs to stop Postgres. `deno task test` starts the shared
  * cluster and passes it in FLOTILLA_TEST_PG; run directly, a file starts one itself.
  */
-import { connect, type NatsConnection } from "@nats-io/transport";
+import type { NatsConnection } from "@nats-io/transport";
 import {
   BACKBONE_SCOPE,
   type Catalog,
   connectPostgres,
   dropDatabase,
-  inboxPrefix,
   migrate,
-  natsAuthOptions,
-  provision,
-  type ServiceAccess,
   silentLogger,
   type Sql,
 } from "@flotilla/backbone";
 import { fleetAccess, fleetCatalog } from "@flotilla/contracts";
-import {
-  connectAdmin,
-  natsSeedFile,
-  type NatsServer,
-  natsUsers,
-  type PostgresServer,
-  provisionServiceDatabase,
-  SecretStore,
-  serviceEnvironment,
-  startNats,
-  startPostgres,
-} from "@flotilla/infra";
+import { LocalFleet, type NatsServer, type PostgresServer, startPostgres } from "@flotilla/infra";
 import { testAccess, testCatalog } from "./test_catalog.ts";
 
 export interface TestEnv extends AsyncDisposable {
@@ -47,8 +32,8 @@ export interface TestEnv extends AsyncDisposable {
   readonly database: string;
   /** The test's database as the superuser, password included: for the test only. */
   readonly databaseUrl: string;
-  /** This env's generated credentials (NATS identities, role passwords, service secrets). */
-  readonly secrets: SecretStore;
+  /** This env's identities and their generated credentials. */
+  readonly fleet: LocalFleet;
   /** A NATS client as the admin, closed at the end of the test; it reconnects forever. */
   connect(): Promise<NatsConnection>;
   /** A NATS client as `service` (its permissions, its inbox prefix), closed at the end. */
@@ -100,29 +85,18 @@ export interface TestEnvOptions {
 }
 
 /** Every identity a test may run: the fleet's services and the backbone's test worker. */
-const identities: { catalog: Catalog; access: readonly ServiceAccess[] }[] = [
+const identities = [
   { catalog: fleetCatalog, access: fleetAccess },
   { catalog: testCatalog, access: [testAccess] },
 ];
-
-/** The access declared for `service`, and the catalog it refers to. */
-export function identityOf(
-  service: string,
-): { catalog: Catalog; access: ServiceAccess } | undefined {
-  for (const group of identities) {
-    const access = group.access.find((a) => a.service === service);
-    if (access) return { catalog: group.catalog, access };
-  }
-  return undefined;
-}
 
 const withDatabase = (url: string, database: string) => url.replace(/\/[^/]*$/, `/${database}`);
 
 export async function testEnv(options: TestEnvOptions = {}): Promise<TestEnv> {
   const dir = await Deno.makeTempDir({ prefix: "flotilla-test-" });
   await Deno.chmod(dir, 0o755);
-  const secrets = await SecretStore.open(`${dir}/secrets`);
-  const nats = await startNats({ dir: `${dir}/nats`, users: await natsUsers(secrets, identities) });
+  const fleet = await LocalFleet.open(`${dir}/secrets`, identities);
+  const nats = await fleet.startNats({ dir: `${dir}/nats` });
   let pg: PostgresServer | undefined;
   let serverUrl: string;
   if (options.ownPostgres) {
@@ -143,17 +117,14 @@ export async function testEnv(options: TestEnvOptions = {}): Promise<TestEnv> {
   const databaseUrl = withDatabase(serverUrl, database);
   const clients: NatsConnection[] = [];
   // Replicas started together provision once (concurrent role changes collide in Postgres).
-  const provisioned = new Map<string, Promise<void>>();
+  const provisioned = new Map<string, Promise<Record<string, string>>>();
   const pools: Sql[] = [];
   const deferred: (() => Promise<void> | void)[] = [];
   const client = async (identity?: string) => {
-    const nkey = await Deno.readTextFile(await natsSeedFile(secrets, identity));
-    const nc = await connect({
-      servers: nats.url,
+    const nc = await fleet.connect(nats.url, identity, {
       maxReconnectAttempts: -1,
       reconnectTimeWait: 200,
       waitOnFirstConnect: true,
-      ...natsAuthOptions({ nkey, inboxPrefix: identity ? inboxPrefix(identity) : undefined }),
     });
     clients.push(nc);
     return nc;
@@ -167,7 +138,7 @@ export async function testEnv(options: TestEnvOptions = {}): Promise<TestEnv> {
     pgServerUrl: serverUrl,
     database,
     databaseUrl,
-    secrets,
+    fleet,
     connect: () => client(),
     connectAs: (service) => client(service),
     sql(max = 10) {
@@ -176,12 +147,7 @@ export async function testEnv(options: TestEnvOptions = {}): Promise<TestEnv> {
       return sql;
     },
     async provision(catalog) {
-      const nc = await connectAdmin(secrets, nats.url);
-      try {
-        await provision(nc, catalog);
-      } finally {
-        await nc.close();
-      }
+      await fleet.provision(nats.url, catalog);
     },
     async migrate(scope) {
       const sql = connectPostgres({ url: databaseUrl, name: "test-migrate", max: 1 });
@@ -195,26 +161,20 @@ export async function testEnv(options: TestEnvOptions = {}): Promise<TestEnv> {
     },
     createDatabase,
     async serviceEnv(service, { database: db = database } = {}) {
-      const access = identityOf(service)?.access;
-      if (!access) throw new Error(`No access is declared for "${service}"`);
-      const adminUrlFor = (name: string) => withDatabase(serverUrl, name);
       const key = `${service}/${db}`;
-      if (!provisioned.has(key)) {
-        provisioned.set(
-          key,
-          provisionServiceDatabase({ store: secrets, adminUrlFor }, access, { database: db })
-            .then(() => {}),
-        );
-      }
-      await provisioned.get(key);
-      const host = new URL(serverUrl).host;
-      return await serviceEnvironment(secrets, access, {
+      const where = {
         natsUrl: nats.url,
-        postgres: { database: db, host },
-      });
+        postgres: {
+          host: new URL(serverUrl).host,
+          database: db,
+          adminUrlFor: (name: string) => withDatabase(serverUrl, name),
+        },
+      };
+      if (!provisioned.has(key)) provisioned.set(key, fleet.serviceEnv(service, where));
+      return await provisioned.get(key)!;
     },
     async adminEnv() {
-      return { NATS_URL: nats.url, NATS_NKEY_FILE: await natsSeedFile(secrets) };
+      return { NATS_URL: nats.url, NATS_NKEY_FILE: await fleet.seedFile() };
     },
     defer(fn) {
       deferred.push(fn);

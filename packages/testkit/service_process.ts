@@ -1,5 +1,5 @@
 /** A service as a child process of a test, running as itself (see `spawnService`). */
-import { eventually, identityOf, type TestEnv } from "./harness.ts";
+import { eventually, type TestEnv } from "./harness.ts";
 
 export interface ServiceProcess {
   readonly url: string;
@@ -37,7 +37,7 @@ export async function spawnService(
   const main = new URL(`../../${options.main}`, import.meta.url).pathname;
   const { DATABASE_URL, ...extra } = options.env ?? {};
   const service = options.service ?? /^services\/([^/]+)\/main\.ts$/.exec(options.main)?.[1];
-  const declared = service ? identityOf(service) : undefined;
+  const declared = service ? env.fleet.identityOf(service) : undefined;
   let identity: Record<string, string> = { NATS_URL: env.natsUrl };
   if (service && declared) {
     await env.provision(declared.catalog);

@@ -30,7 +30,7 @@ import {
   startIngest,
 } from "@flotilla/auditlog/testing";
 import { freePort } from "@flotilla/infra";
-import { Bench } from "./kit/mod.ts";
+import { Bench, consumeRaw } from "./kit/mod.ts";
 
 const arg = (name: string, fallback: number) => {
   const i = Deno.args.indexOf(`--${name}`);
@@ -115,18 +115,7 @@ await Bench.run("audit", async (bench) => {
   t0 = performance.now();
   await bounded(
     "raw consume",
-    (async () => {
-      const iter = await (await js.consumers.get(AUDIT_STREAM, "bench-raw")).consume({
-        max_messages: 1_000,
-      });
-      let n = 0;
-      for await (const m of iter) {
-        JSON.parse(new TextDecoder().decode(m.data));
-        m.ack();
-        if (++n === N) break;
-      }
-      await iter.close();
-    })(),
+    consumeRaw(js, AUDIT_STREAM, "bench-raw", N),
   );
   const rawSeconds = (performance.now() - t0) / 1000;
   const rawRate = N / rawSeconds;

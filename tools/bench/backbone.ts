@@ -21,7 +21,7 @@ import {
   silentLogger,
   startConsumer,
 } from "@flotilla/backbone";
-import { Bench } from "./kit/mod.ts";
+import { Bench, consumeRaw } from "./kit/mod.ts";
 
 const arg = (name: string, fallback: number) => {
   const i = Deno.args.indexOf(`--${name}`);
@@ -78,17 +78,7 @@ await Bench.run("backbone", async (bench) => {
     max_ack_pending: 10_000,
   });
   const rawStart = performance.now();
-  const rawConsumed = (async () => {
-    const c = await js.consumers.get("BENCH_RAW", "raw");
-    const iter = await c.consume({ max_messages: 1_000 });
-    let n = 0;
-    for await (const m of iter) {
-      JSON.parse(new TextDecoder().decode(m.data));
-      m.ack();
-      if (++n === N) break;
-    }
-    await iter.close();
-  })();
+  const rawConsumed = consumeRaw(js, "BENCH_RAW", "raw", N);
   const window: Promise<unknown>[] = [];
   for (let i = 0; i < N; i++) {
     window.push(js.publish("raw.happened", payload(i), { msgID: `raw-${i}` }));

@@ -5,34 +5,18 @@
  * everything undone at the end, the last started first.
  */
 import type { NatsConnection } from "@nats-io/transport";
-import { connect } from "@nats-io/transport";
-import {
-  type Catalog,
-  connectPostgres,
-  inboxPrefix,
-  natsAuthOptions,
-  provision,
-  type ServiceAccess,
-  type Sql,
-} from "@flotilla/backbone";
+import { type Catalog, connectPostgres, type ServiceAccess, type Sql } from "@flotilla/backbone";
 import { fleetAccess, fleetCatalog } from "@flotilla/contracts";
 import {
   ensureDatabase,
   freePort,
-  natsSeedFile,
+  type Identities,
+  LocalFleet,
   type NatsServer,
-  natsUsers,
   type PostgresServer,
-  provisionServiceDatabase,
-  SecretStore,
-  serviceEnvironment,
-  startNats,
   startPostgres,
 } from "@flotilla/infra";
 import { waitForOk } from "./http.ts";
-
-/** Identities a bench's nats-server knows besides the admin: the fleet's services and more. */
-export type Identities = { catalog: Catalog; access: readonly ServiceAccess[] }[];
 
 const root = new URL("../../../", import.meta.url).pathname;
 
@@ -79,37 +63,34 @@ export class Bench {
     this.#undo.push(undo);
   }
 
-  /** The bench's generated credentials. */
-  secrets(): Promise<SecretStore> {
-    return SecretStore.open(`${this.dir}/secrets`);
+  #fleet: LocalFleet | undefined;
+
+  /** The fleet's identities (and `more`) with the bench's generated credentials. */
+  async fleet(more: Identities = []): Promise<LocalFleet> {
+    this.#fleet ??= await LocalFleet.open(`${this.dir}/secrets`, [
+      { catalog: fleetCatalog, access: fleetAccess },
+      ...more,
+    ]);
+    return this.#fleet;
   }
 
   /** nats-server that knows the admin, the fleet's services and `more` identities. */
   async nats(more: Identities = []): Promise<NatsServer> {
-    const users = await natsUsers(await this.secrets(), [
-      { catalog: fleetCatalog, access: fleetAccess },
-      ...more,
-    ]);
-    const nats = await startNats({ dir: `${this.dir}/nats`, users });
+    const nats = await (await this.fleet(more)).startNats({ dir: `${this.dir}/nats` });
     this.defer(() => nats.stop());
     return nats;
   }
 
   /** A NATS connection as the admin, or as `service` (its permissions, its inbox prefix). */
   async connect(nats: NatsServer, service?: string): Promise<NatsConnection> {
-    const nkey = await Deno.readTextFile(await natsSeedFile(await this.secrets(), service));
-    const nc = await connect({
-      servers: nats.url,
-      ...natsAuthOptions({ nkey, inboxPrefix: service ? inboxPrefix(service) : undefined }),
-    });
+    const nc = await (await this.fleet()).connect(nats.url, service);
     this.defer(() => nc.close());
     return nc;
   }
 
   /** The provision step for a catalog, as the admin. */
   async provision(nats: NatsServer, catalog: Catalog): Promise<void> {
-    const nc = await this.connect(nats);
-    await provision(nc, catalog);
+    await (await this.fleet()).provision(nats.url, catalog);
   }
 
   /** PostgreSQL with `databases` created (owned by the superuser); `fast` turns fsync off. */
@@ -145,14 +126,10 @@ export class Bench {
     pg?: PostgresServer,
     options: { database?: string } = {},
   ): Promise<Record<string, string>> {
-    const store = await this.secrets();
-    if (pg) {
-      await provisionServiceDatabase({ store, adminUrlFor: pg.adminUrlFor }, access, options);
-    }
-    return await serviceEnvironment(store, access, {
-      natsUrl: nats.url,
-      postgres: pg ? { host: `127.0.0.1:${pg.port}`, database: options.database } : undefined,
-    });
+    const postgres = pg
+      ? { host: `127.0.0.1:${pg.port}`, database: options.database, adminUrlFor: pg.adminUrlFor }
+      : undefined;
+    return await (await this.fleet()).serviceEnv(access.service, { natsUrl: nats.url, postgres });
   }
 
   /** `deno run -A <args>`, stopped with SIGTERM at the end. */
