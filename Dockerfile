@@ -1,5 +1,6 @@
 # Builds any Flotilla service as a single binary: docker build --build-arg SERVICE=orders .
-# (SERVICE=provider-sim builds the mailer's provider simulator.)
+# (SERVICE=provider-sim builds the mailer's provider simulator; SERVICE=provision the provision
+# step, tools/provision.ts, that compose runs before the services.)
 ARG DENO_VERSION=2.9.6
 
 FROM denoland/deno:${DENO_VERSION} AS build
@@ -14,6 +15,7 @@ RUN deno install --frozen
 RUN test -n "${SERVICE}" || (echo "build with --build-arg SERVICE=<name>" && exit 1)
 RUN entry="services/${SERVICE}/main.ts"; \
     [ "${SERVICE}" = "provider-sim" ] && entry="tools/provider-sim/main.ts"; \
+    [ "${SERVICE}" = "provision" ] && entry="tools/provision.ts"; \
     deno compile -A --frozen --include migrations --output /out/service "$entry"
 
 # A static wget for container health checks; the runtime image has no shell.

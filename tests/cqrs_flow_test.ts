@@ -111,7 +111,7 @@ integration(
 
     const rebuild = await new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", new URL("../tools/rebuild_view.ts", import.meta.url).pathname],
-      env: { NATS_URL: env.natsUrl, DATABASE_URL: view.databaseUrl, LOG_LEVEL: "warn" },
+      env: { ...await env.adminEnv(), DATABASE_URL: view.databaseUrl, LOG_LEVEL: "warn" },
       stdout: "piped",
       stderr: "piped",
     }).output();

@@ -1,7 +1,7 @@
 /** The ledger applies each transfer exactly once, whatever JetStream delivers twice. */
 import assert from "node:assert/strict";
 import { jetstream } from "@nats-io/jetstream";
-import { createEvent, silentLogger, startConsumer } from "@flotilla/backbone";
+import { auditSubject, createEvent, silentLogger, startConsumer } from "@flotilla/backbone";
 import {
   ACCOUNTS_TRANSFERS_CONSUMER,
   fleetCatalog,
@@ -89,7 +89,7 @@ integration(
     const subjects = rows.map((r) => r.subject);
     assert.equal(subjects.filter((s) => s === "transaction.outcome.completed").length, 2);
     assert.equal(subjects.filter((s) => s === "account.updated").length, 2);
-    assert.equal(subjects.filter((s) => s === "audit.recorded").length, 2);
+    assert.equal(subjects.filter((s) => s === auditSubject("accounts")).length, 2);
     // Each follows from the transfer it answers, and the ledger's changes are audited as done
     // by whoever asked for the transfer.
     const events = rows.map((r) => JSON.parse(r.payload));

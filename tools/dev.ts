@@ -1,7 +1,11 @@
 /**
- * `deno task dev`: the whole fleet on one machine with no setup. Starts nats-server (JetStream)
- * and PostgreSQL with data under .data/ (or uses NATS_URL / DATABASE_URL when set), creates one
- * database per service, provisions the catalog, starts every service, prints what runs where,
+ * `deno task dev`: the whole fleet on one machine with no setup, locked down as in production.
+ * Generates the fleet's credentials once into .data/secrets (files mode 0600: an nkey per
+ * service and for the admin, a password per database role, the auditlog's keys), starts
+ * nats-server (JetStream, each service allowed only its own subjects) and PostgreSQL
+ * (passwords only) with data under .data/ (or uses NATS_URL / DATABASE_URL when set, with the
+ * admin credentials tools/admin.ts reads), runs the provision step (streams, consumers,
+ * buckets, roles, migrations, grants), starts every service as itself, prints what runs where,
  * and stops it all cleanly on Ctrl-C. Everything listens on 127.0.0.1 (HOST to change it);
  * the gateway's identity key pair and an operator API key (every scope) are made on first start
  * and kept under .data/ (mode 0600); the key is printed once, when it is made.
@@ -11,21 +15,22 @@
  * infrastructure once the services have finished with it. (A service signalled twice gives up
  * its shutdown half-way.)
  */
-import { connect } from "@nats-io/transport";
-import { fleetCatalog } from "@flotilla/contracts";
-import { provision } from "@flotilla/backbone";
+import { fleetAccess, fleetCatalog } from "@flotilla/contracts";
 import {
-  ensureDatabase,
   freePort,
+  LocalFleet,
   ownGroupCommand,
-  startNats,
+  serviceEnvironment,
   startPostgres,
 } from "@flotilla/infra";
+import { adminConfig, connectAdminNats, devPaths } from "./admin.ts";
 import { identityKeys, operatorKey } from "./identity_files.ts";
+import { provisionFleet } from "./provision.ts";
 import { type FleetUrls, services } from "./services.ts";
 
 const root = new URL("..", import.meta.url).pathname;
-const dataDir = Deno.env.get("FLOTILLA_DATA_DIR") ?? `${root}.data`;
+const paths = devPaths();
+const dataDir = paths.dataDir;
 // Shifts every service port (8080 → 8080 + offset), to run a second fleet beside the first.
 const portOffset = Number(Deno.env.get("FLOTILLA_PORT_OFFSET") ?? "0");
 
@@ -58,9 +63,13 @@ async function checkpoint(): Promise<void> {
   if (interrupted) await shutdown(interrupted);
 }
 
+const fleetIdentities = await LocalFleet.open(paths.secrets, [
+  { catalog: fleetCatalog, access: fleetAccess },
+]);
+const secrets = fleetIdentities.secrets;
 let natsUrl = Deno.env.get("NATS_URL");
 if (!natsUrl) {
-  const nats = await startNats({
+  const nats = await fleetIdentities.startNats({
     dir: `${dataDir}/nats`,
     port: await portOr(4222),
     ownProcessGroup: true,
@@ -70,30 +79,42 @@ if (!natsUrl) {
   console.log(`[dev] nats-server with JetStream on ${nats.url} (store ${nats.storeDir})`);
   await checkpoint();
 }
-let pgServerUrl = Deno.env.get("DATABASE_URL");
-if (!pgServerUrl) {
+let pgHost = "";
+let adminUrlFor: (database: string) => string;
+if (Deno.env.get("DATABASE_URL")) {
+  const config = adminConfig();
+  const base = new URL(config.DATABASE_URL);
+  if (config.DATABASE_PASSWORD) base.password = encodeURIComponent(config.DATABASE_PASSWORD);
+  pgHost = base.host;
+  adminUrlFor = (database) => Object.assign(new URL(base), { pathname: `/${database}` }).href;
+} else {
   const pg = await startPostgres({
-    dir: `${dataDir}/pg`,
+    dir: paths.pg,
     port: await portOr(5432),
     ownProcessGroup: true,
   });
   stops.push(() => pg.stop());
-  pgServerUrl = pg.url;
+  pgHost = `127.0.0.1:${pg.port}`;
+  adminUrlFor = pg.adminUrlFor;
   console.log(`[dev] PostgreSQL on ${pg.url} (data ${pg.dataDir})`);
   await checkpoint();
 }
-const databaseUrlFor = (db: string) => pgServerUrl!.replace(/\/[^/?]*(\?.*)?$/, `/${db}$1`);
+const databaseUrlFor = (db: string) => `postgres://${db}@${pgHost}/${db}`;
 
-const nc = await connect({ servers: natsUrl });
-const report = await provision(nc, fleetCatalog);
+for (
+  const line of await provisionFleet({
+    store: secrets,
+    adminUrlFor,
+    connectNats: () => connectAdminNats("dev-provision", natsUrl),
+  })
+) console.log(`[dev] provisioned ${line}`);
+await checkpoint();
 const identity = await identityKeys(`${dataDir}/identity`);
-const operatorKeyPath = `${dataDir}/operator.key`;
-const operator = await operatorKey(nc, operatorKeyPath);
-await nc.close();
-console.log(
-  `[dev] provisioned JetStream: ${report.created.length} created, ${report.updated.length} updated, ${report.unchanged.length} unchanged`,
-);
 if (identity.created) console.log(`[dev] made the gateway's key pair in ${dataDir}/identity/`);
+const operatorKeyPath = `${dataDir}/operator.key`;
+const adminNc = await connectAdminNats("dev-operator-key", natsUrl);
+const operator = await operatorKey(adminNc, operatorKeyPath).finally(() => adminNc.close());
+await checkpoint();
 
 const present = [];
 for (const s of services) if (await exists(`${root}${s.main}`)) present.push(s);
@@ -122,15 +143,17 @@ async function pipe(name: string, stream: ReadableStream<Uint8Array>) {
 }
 
 for (const s of present) {
-  if (s.database) await ensureDatabase(pgServerUrl, s.database);
+  const access = fleetAccess.find((a) => a.service === s.name);
+  const serviceIdentity = access
+    ? await serviceEnvironment(secrets, access, { natsUrl, postgres: { host: pgHost } })
+    : {};
   const command = await ownGroupCommand(Deno.execPath(), {
     args: ["run", "-A", `${root}${s.main}`],
     env: {
       PORT: String(s.port + portOffset),
       HOST: host,
       IDENTITY_PUBLIC_KEY: identity.publicKey,
-      NATS_URL: natsUrl,
-      ...(s.database ? { DATABASE_URL: databaseUrlFor(s.database) } : {}),
+      ...serviceIdentity,
       ...s.env?.(fleet),
     },
     stdout: "piped",
@@ -145,8 +168,8 @@ for (const s of present) {
 }
 
 const rows = [
-  ["nats", natsUrl, "nats stream ls --server " + natsUrl],
-  ["postgres", pgServerUrl, "psql " + databaseUrlFor("<service>")],
+  ["nats", natsUrl, `deno task inspect (as the admin: ${paths.adminNkey})`],
+  ["postgres", `postgres://${pgHost}`, `psql ${databaseUrlFor("<service>")}`],
   // Services take requests from the gateway only; its /docs lists them all.
   ...present.map((s) => [
     s.name,
@@ -159,6 +182,9 @@ const rows = [
 console.log("\n[dev] Flotilla is running:");
 for (const [name, url, hint] of rows) console.log(`  ${name.padEnd(13)} ${url.padEnd(34)} ${hint}`);
 if (present.length === 0) console.log("  (no services yet: infrastructure only)");
+console.log(
+  `[dev] credentials: ${paths.secrets} (the superuser's password: ${paths.superuserPassword})`,
+);
 if (operator.created) {
   console.log(
     `\n[dev] your operator API key (every scope; shown this once, kept in ${operatorKeyPath}):`,

@@ -1,12 +1,13 @@
 /**
  * `deno task dlq list | show <seq> | replay <seq>|--all [--keep]`: inspect the dead-letter
  * stream and republish messages to their original subject (once the cause is fixed).
- * Uses NATS_URL (default nats://127.0.0.1:4222).
+ * Connects as the admin (tools/admin.ts: NATS_URL, NATS_NKEY_FILE, or dev's credentials).
  */
 import { headers as natsHeaders } from "@nats-io/nats-core";
 import { jetstream, jetstreamManager, type StoredMsg } from "@nats-io/jetstream";
-import { connect, type NatsConnection } from "@nats-io/transport";
+import type { NatsConnection } from "@nats-io/transport";
 import { DeadLetterHeaders, DLQ_STREAM } from "@flotilla/backbone";
+import { connectAdminNats } from "./admin.ts";
 
 export interface DeadLetter {
   seq: number;
@@ -90,14 +91,13 @@ function preview(data: Uint8Array): string {
 
 async function main(args: string[]): Promise<number> {
   const [command, arg, ...flags] = args;
-  const url = Deno.env.get("NATS_URL") ?? "nats://127.0.0.1:4222";
   const usage = "usage: deno task dlq list | show <seq> | replay <seq>|--all [--keep]";
   if (!command || !["list", "show", "replay"].includes(command)) {
     console.error(usage);
     return 2;
   }
-  const nc = await connect({ servers: url, timeout: 3_000 }).catch((err) => {
-    console.error(`Cannot reach NATS at ${url}: ${err.message}`);
+  const nc = await connectAdminNats("dlq").catch((err) => {
+    console.error(`Cannot connect to NATS as the admin: ${err.message}`);
     return undefined;
   });
   if (!nc) return 1;

@@ -1,14 +1,13 @@
 /**
  * `deno task inspect`: what the `nats` CLI would show, for machines without it: every stream
  * with its subjects and message count, its durable consumers with pending and redelivered
- * counts, and the KV and object buckets. Uses NATS_URL (default nats://127.0.0.1:4222).
+ * counts, and the KV and object buckets. Connects as the admin (tools/admin.ts).
  */
 import { jetstreamManager } from "@nats-io/jetstream";
-import { connect } from "@nats-io/transport";
+import { connectAdminNats } from "./admin.ts";
 
-const url = Deno.env.get("NATS_URL") ?? "nats://127.0.0.1:4222";
-const nc = await connect({ servers: url, timeout: 3_000 }).catch((err) => {
-  console.error(`Cannot reach NATS at ${url}: ${err.message}`);
+const nc = await connectAdminNats("inspect").catch((err) => {
+  console.error(`Cannot connect to NATS as the admin: ${err.message}`);
   Deno.exit(1);
 });
 const jsm = await jetstreamManager(nc);

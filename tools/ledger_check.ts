@@ -8,11 +8,13 @@
  *   ACCOUNTS_DATABASE_URL      default postgres://postgres@127.0.0.1:5432/accounts
  *   TRANSACTIONS_DATABASE_URL  default postgres://postgres@127.0.0.1:5432/transactions
  *                              ("none" skips the cross-check)
+ * as the superuser (DATABASE_PASSWORD_FILE, or dev's; tools/admin.ts).
  * Exits 1 when anything is wrong.
  */
 import { z } from "zod";
-import { connectPostgres, loadConfig } from "@flotilla/backbone";
+import { loadConfig } from "@flotilla/backbone";
 import { ledgerReport } from "@flotilla/accounts/ledger-check";
+import { adminPostgres } from "./admin.ts";
 
 /** The benchmark reads its report from here. */
 export { ledgerReport };
@@ -24,14 +26,10 @@ if (import.meta.main) {
       "postgres://postgres@127.0.0.1:5432/transactions",
     ),
   });
-  const accounts = connectPostgres({
-    url: config.ACCOUNTS_DATABASE_URL,
-    name: "ledger-check",
-    max: 2,
-  });
+  const accounts = adminPostgres("ledger-check", { url: config.ACCOUNTS_DATABASE_URL });
   const transactions = config.TRANSACTIONS_DATABASE_URL === "none"
     ? undefined
-    : connectPostgres({ url: config.TRANSACTIONS_DATABASE_URL, name: "ledger-check", max: 2 });
+    : adminPostgres("ledger-check", { url: config.TRANSACTIONS_DATABASE_URL });
   try {
     const { ok, lines } = await ledgerReport(accounts, transactions);
     for (const line of lines) console.log(line);

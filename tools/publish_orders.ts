@@ -9,8 +9,10 @@
 import { parseArgs } from "node:util";
 import { jetstream } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport";
+import { natsAuthOptions } from "@flotilla/backbone";
 import { ORDERS_NEW_SUBJECT } from "@flotilla/contracts";
 import { invalidMessage, randomOrder, seededRandom } from "@flotilla/orders/random-orders";
+import { adminConfig } from "./admin.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -36,7 +38,11 @@ if (!(invalidShare >= 0 && invalidShare <= 1)) {
 const random = seededRandom(values.seed ? Number(values.seed) : Date.now());
 const encoder = new TextEncoder();
 
-const nc = await connect({ servers: values.url.split(","), name: "publish-orders" });
+const nc = await connect({
+  servers: values.url.split(","),
+  name: "publish-orders",
+  ...natsAuthOptions({ nkey: adminConfig().NATS_NKEY }),
+});
 const js = jetstream(nc);
 const started = performance.now();
 let valid = 0;

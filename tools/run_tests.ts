@@ -22,7 +22,7 @@ console.error(`[test] PostgreSQL on ${pg.url}`);
 
 const child = new Deno.Command(Deno.execPath(), {
   args: ["test", "-A", "--parallel", ...Deno.args],
-  env: { FLOTILLA_TEST_PG: pg.url, FLOTILLA_TEST_RUNNER: "1" },
+  env: { FLOTILLA_TEST_PG: pg.adminUrlFor("postgres"), FLOTILLA_TEST_RUNNER: "1" },
   stdout: "piped",
   stderr: "inherit",
 }).spawn();

@@ -22,6 +22,9 @@ export interface FleetUrls {
   serviceUrl(name: string): string;
 }
 
+/** The mailer and the provider simulator agree on it; only the dev fleet uses it. */
+const DEV_PROVIDER_TOKEN = "dev-token";
+
 export const services: ServiceEntry[] = [
   { name: "accounts", port: 8081, database: "accounts", main: "services/accounts/main.ts" },
   {
@@ -44,6 +47,7 @@ export const services: ServiceEntry[] = [
     name: "provider-sim",
     port: 8090,
     main: "tools/provider-sim/main.ts",
+    env: () => ({ PROVIDER_TOKEN: DEV_PROVIDER_TOKEN }),
   },
   {
     name: "mailer",
@@ -52,7 +56,7 @@ export const services: ServiceEntry[] = [
     main: "services/mailer/main.ts",
     env: (fleet) => ({
       PROVIDER_URL: fleet.serviceUrl("provider-sim"),
-      PROVIDER_TOKEN: "dev-token",
+      PROVIDER_TOKEN: DEV_PROVIDER_TOKEN,
     }),
   },
   {

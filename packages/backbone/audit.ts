@@ -9,6 +9,20 @@ import { safeText, storableRecord } from "./http/input.ts";
 
 export const AUDIT_RECORDED = "audit.recorded";
 
+/**
+ * Audit events travel on a subject that names the service that published them, so NATS
+ * permissions let each service publish only its own, and the auditlog can refuse an event
+ * whose declared source is not the subject's.
+ */
+export function auditSubject(source: string): string {
+  return `audit.${source}.recorded`;
+}
+
+/** The service an audit subject names, or undefined when it names none. */
+export function auditSubjectSource(subject: string): string | undefined {
+  return /^audit\.([^.]+)\.recorded$/.exec(subject)?.[1];
+}
+
 /** Who is acting: a user, a machine client, a service on its own, or nobody known. */
 export const actorSchema = z.object({
   type: z.enum(["user", "service", "system", "anonymous"]),

@@ -4,8 +4,9 @@
  * all messages share one reply subscription: a fraction of the CPU per message, the same
  * guarantees (the server stores them in publish order; `Nats-Msg-Id` de-duplicates).
  */
-import { createInbox, headers as natsHeaders } from "@nats-io/nats-core";
+import { headers as natsHeaders } from "@nats-io/nats-core";
 import type { NatsConnection } from "@nats-io/transport";
+import { newInbox } from "./nats.ts";
 
 export interface OutgoingMessage {
   subject: string;
@@ -26,7 +27,7 @@ export async function publishAll(
   timeoutMs = 5_000,
 ): Promise<void> {
   if (messages.length === 0) return;
-  const inbox = createInbox();
+  const inbox = newInbox(nc);
   const sub = nc.subscribe(`${inbox}.*`, { max: messages.length });
   const acked = new Uint8Array(messages.length);
   let pending = messages.length;

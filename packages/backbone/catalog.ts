@@ -18,6 +18,8 @@ export interface StreamSpec {
   /** Window for `Nats-Msg-Id` de-duplication, milliseconds. */
   duplicateWindowMs?: number;
   replicas?: number;
+  /** Append-only: JetStream refuses to delete or purge its messages (set at creation). */
+  appendOnly?: boolean;
 }
 
 export interface ConsumerSpec {
@@ -50,8 +52,11 @@ export interface ObjectBucketSpec {
 }
 
 export interface EventSpec {
-  /** The NATS subject it is published on; the event type itself by default. */
-  subject?: string;
+  /**
+   * The NATS subject it is published on; the event type itself by default. A function names a
+   * subject per publishing service (its `source`), so permissions can tell publishers apart.
+   */
+  subject?: string | ((source: string) => string);
   /** Validates `data`. */
   schema: z.ZodType;
   description?: string;
@@ -99,10 +104,13 @@ export function mergeCatalogs(...parts: Catalog[]): Catalog {
   return merged;
 }
 
-export function subjectOf(catalog: Catalog, type: string): string {
+/** The subject an event of `type` from `source` is published on. */
+export function subjectOf(catalog: Catalog, type: string, source?: string): string {
   const spec = catalog.events[type];
   if (!spec) throw new Error(`Event type "${type}" is not in the catalog`);
-  return spec.subject ?? type;
+  if (typeof spec.subject !== "function") return spec.subject ?? type;
+  if (source === undefined) throw new Error(`Event type "${type}" needs its source for a subject`);
+  return spec.subject(source);
 }
 
 export function consumerSpec(catalog: Catalog, stream: string, durable: string): ConsumerSpec {

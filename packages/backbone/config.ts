@@ -1,11 +1,24 @@
 /**
  * Configuration is read once from the environment into a typed, validated, frozen object.
- * Nothing else in a service reads the environment.
+ * Nothing else in a service reads the environment. A secret (`env.secret()`) may instead be
+ * given as the path of a file that holds it, in `<NAME>_FILE` (how compose passes secrets);
+ * no error message ever shows a secret, nor the password of a URL.
  */
 import { z } from "zod";
 
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
+}
+
+const SECRET = { secret: true };
+
+function isSecret(schema: z.ZodType): boolean {
+  return (schema.meta() as { secret?: boolean } | undefined)?.secret === true;
+}
+
+/** A URL's password, as `***`: what may be shown of a value that is not itself a secret. */
+export function redactUrl(value: string): string {
+  return value.replace(/(\/\/[^:@/\s]*:)[^@\s]*@/g, "$1***@");
 }
 
 /** Parses `env` with `shape`; a bad or missing value throws a ConfigError naming the variable. */
@@ -15,18 +28,32 @@ export function loadConfig<Shape extends z.ZodRawShape>(
 ): Readonly<z.infer<z.ZodObject<Shape>>> {
   const schema = z.object(shape);
   const present: Record<string, string> = {};
-  for (const key of Object.keys(shape)) {
+  const problems: string[] = [];
+  for (const [key, field] of Object.entries(shape)) {
     const value = env[key];
+    const file = env[`${key}_FILE`];
     if (value !== undefined && value !== "") present[key] = value;
+    else if (file && isSecret(field as z.ZodType)) {
+      try {
+        present[key] = Deno.readTextFileSync(file).trim();
+      } catch (err) {
+        problems.push(`${key}_FILE: cannot read ${file} (${(err as Error).name})`);
+      }
+    }
   }
   const parsed = schema.safeParse(present);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => {
+  if (!parsed.success || problems.length > 0) {
+    const lines = parsed.error?.issues.map((issue) => {
       const name = String(issue.path[0] ?? "(config)");
       const value = present[name];
-      return `${name}: ${issue.message}${value === undefined ? " (not set)" : `, got "${value}"`}`;
-    });
-    throw new ConfigError(`Invalid configuration: ${lines.join("; ")}`);
+      const shown = value === undefined
+        ? " (not set)"
+        : isSecret(shape[name] as z.ZodType)
+        ? " (the value is secret and not shown)"
+        : `, got "${redactUrl(value)}"`;
+      return `${name}: ${issue.message}${shown}`;
+    }) ?? [];
+    throw new ConfigError(`Invalid configuration: ${[...problems, ...lines].join("; ")}`);
   }
   return Object.freeze(parsed.data);
 }
@@ -38,9 +65,10 @@ export const env = {
     z.string().regex(/^(nats|tls|ws|wss):\/\/[^\s]+$/, "expected a nats:// URL").default(
       "nats://127.0.0.1:4222",
     ),
+  /** Its runtime role by default (named after the database), never the superuser. */
   databaseUrl: (database: string) =>
     z.string().regex(/^postgres(ql)?:\/\/[^\s]+$/, "expected a postgres:// URL").default(
-      `postgres://postgres@127.0.0.1:5432/${database}`,
+      `postgres://${database}@127.0.0.1:5432/${database}`,
     ),
   logLevel: () => z.enum(["debug", "info", "warn", "error"]).default("info"),
   millis: (fallback: number) => z.coerce.number().int().min(0).default(fallback),
@@ -58,6 +86,12 @@ export const env = {
       error: "the gateway's Ed25519 public key (SPKI as PEM or base64) is required; " +
         "`deno task dev` writes one to .data/identity/",
     }).min(40, "expected an Ed25519 public key (SPKI as PEM or base64)"),
+  /** A secret: from the variable or from the file `<NAME>_FILE` names; never shown. */
+  secret: () => z.string().min(1).meta(SECRET),
+  /** An optional secret. */
+  optionalSecret: () => z.string().min(1).optional().meta(SECRET),
+  /** The path of a file. */
+  file: () => z.string().min(1).optional(),
 };
 
 /** The variables every service reads; services spread this into their own shape. */
@@ -69,7 +103,15 @@ export function baseShape(service: string, port: number) {
     /** The gateway's public key: a service takes only requests the gateway signed for it. */
     IDENTITY_PUBLIC_KEY: env.identityPublicKey(),
     NATS_URL: env.natsUrl(),
+    /** The service's NATS identity: an nkey seed (usually `NATS_NKEY_FILE`). */
+    NATS_NKEY: env.optionalSecret(),
+    /** TLS to NATS: the CA that signed the server's certificate, and a client certificate. */
+    NATS_TLS_CA_FILE: env.file(),
+    NATS_TLS_CERT_FILE: env.file(),
+    NATS_TLS_KEY_FILE: env.file(),
     DATABASE_URL: env.databaseUrl(service.replaceAll("-", "_")),
+    /** The password of DATABASE_URL's role (usually `DATABASE_PASSWORD_FILE`). */
+    DATABASE_PASSWORD: env.optionalSecret(),
     LOG_LEVEL: env.logLevel(),
     SHUTDOWN_TIMEOUT_MS: env.millis(15_000),
   };

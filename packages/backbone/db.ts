@@ -8,10 +8,14 @@ export type TransactionSql = postgres.TransactionSql;
 export type Queryable = Sql | TransactionSql;
 
 export interface PostgresOptions {
+  /** Where and as whom; a password here works, but `password` keeps it out of the URL. */
   url: string;
+  password?: string;
   /** application_name, visible in pg_stat_activity. */
   name: string;
   max?: number;
+  /** Acts as this role (SET ROLE at connect): an admin tool working as a database's owner. */
+  role?: string;
 }
 
 export function connectPostgres(options: PostgresOptions): Sql {
@@ -20,7 +24,11 @@ export function connectPostgres(options: PostgresOptions): Sql {
     idle_timeout: 30,
     connect_timeout: 5,
     onnotice: () => {},
-    connection: { application_name: options.name },
+    connection: {
+      application_name: options.name,
+      ...(options.role ? { role: options.role } : {}),
+    },
+    ...(options.password ? { password: options.password } : {}),
   });
 }
 

@@ -1,30 +1,32 @@
 /**
  * The one way a service starts. `main.ts` declares what the service needs (Postgres, NATS with
  * its catalog) and how to build its parts from the runtime (the HTTP app, consumers, workers);
- * `runService` connects what was declared (waiting for each dependency instead of crashing),
- * runs migrations and the outbox relay, starts the parts, serves HTTP, and on SIGTERM/SIGINT
- * stops them in order: HTTP, consumers, workers, relay, NATS, Postgres.
+ * `runService` connects what was declared as the service's own identity (waiting for each
+ * dependency instead of crashing, and for what the provision step creates: its streams,
+ * consumers, buckets and migrations), runs the outbox relay, starts the parts, serves HTTP,
+ * and on SIGTERM/SIGINT stops them in order: HTTP, consumers, workers, relay, NATS, Postgres.
+ * A service creates nothing itself: it has no rights to (see access.ts).
  *
  * The runtime's type follows the declaration: a service that declares `postgres` gets `sql`,
  * one that declares `nats` gets `nats`, `js`, `kv()` and `objects()`; the others do not.
  */
-import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
-import { type KV, Kvm } from "@nats-io/kv";
-import { type ObjectStore, Objm } from "@nats-io/obj";
+import type { JetStreamClient } from "@nats-io/jetstream";
+import type { KV } from "@nats-io/kv";
+import type { ObjectStore } from "@nats-io/obj";
+import type { ServiceAccess } from "./access.ts";
 import type { Catalog } from "./catalog.ts";
 import { type RunningConsumer, startConsumer } from "./consumer.ts";
 import { type ConsumerDeclaration, declaredOptions } from "./consumer/declaration.ts";
-import { connectPostgres, postgresReady, type Sql, survivePostgresSocketRace } from "./db.ts";
+import type { Sql } from "./db.ts";
 import { dispositionOf } from "./disposition.ts";
 import { errorMessage } from "./errors.ts";
 import type { ReadinessCheck } from "./http/app.ts";
 import { IdentityVerifier } from "./http/identity.ts";
+import { connectNatsParts, connectPostgresParts } from "./launcher_connect.ts";
 import { createLogger, type Logger, type LogLevel } from "./log.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
-import { BACKBONE_SCOPE, migrate } from "./migrate.ts";
-import { connectNats, type NatsHandle } from "./nats.ts";
+import type { NatsHandle } from "./nats.ts";
 import { OutboxRelay } from "./outbox.ts";
-import { provision } from "./provision.ts";
 import { retryWhile } from "./resilience.ts";
 import { Lifecycle } from "./shutdown.ts";
 
@@ -38,7 +40,12 @@ export interface BaseConfig {
   readonly LOG_LEVEL: LogLevel;
   readonly SHUTDOWN_TIMEOUT_MS: number;
   readonly NATS_URL?: string;
+  readonly NATS_NKEY?: string;
+  readonly NATS_TLS_CA_FILE?: string;
+  readonly NATS_TLS_CERT_FILE?: string;
+  readonly NATS_TLS_KEY_FILE?: string;
   readonly DATABASE_URL?: string;
+  readonly DATABASE_PASSWORD?: string;
 }
 
 export interface PostgresNeed {
@@ -54,8 +61,10 @@ export interface PostgresNeed {
 }
 
 export interface NatsNeed {
-  /** What this service uses of the fleet's catalog; provisioned at start. */
+  /** The fleet's catalog (event schemas and subjects). */
   catalog: Catalog;
+  /** What this service may touch; it waits at start until all of it exists. */
+  access: ServiceAccess;
 }
 
 export interface Needs {
@@ -182,7 +191,7 @@ export async function runService<C extends BaseConfig, N extends Needs>(
   }
   let natsParts: NatsRuntime | undefined;
   if (needs.nats) {
-    natsParts = await connectNatsParts(name, requireUrl(config.NATS_URL, "NATS_URL"), needs.nats, {
+    natsParts = await connectNatsParts(name, config, needs.nats, {
       logger,
       lifecycle,
       readiness,
@@ -192,12 +201,12 @@ export async function runService<C extends BaseConfig, N extends Needs>(
   }
   let sql: Sql | undefined;
   if (needs.postgres) {
-    sql = await connectPostgresParts(
-      name,
-      requireUrl(config.DATABASE_URL, "DATABASE_URL"),
-      needs.postgres,
-      { logger, lifecycle, readiness, untilAvailable },
-    );
+    sql = await connectPostgresParts(name, config, needs.postgres, {
+      logger,
+      lifecycle,
+      readiness,
+      untilAvailable,
+    });
     runtime.sql = sql;
     if (needs.postgres.relay) {
       if (!natsParts) throw new Error(`${name}: the outbox relay needs nats in its declaration`);
@@ -224,6 +233,11 @@ export async function runService<C extends BaseConfig, N extends Needs>(
   for (const declaration of parts.consumers ?? []) {
     if (!natsParts) throw new Error(`${name}: consumers need nats in the declaration`);
     const copies = declaration.copies ?? 1;
+    const allowed = needs.nats?.access.consumes ?? [];
+    const { stream, durable } = declaration;
+    if (!allowed.some((c) => c.stream === stream && c.durable === durable)) {
+      throw new Error(`${name}: consumer ${stream}/${durable} is not in its access declaration`);
+    }
     const supplied = { nc: natsParts.nats.nc, catalog: natsParts.catalog, logger, metrics };
     for (let copy = 0; copy < copies; copy++) {
       const running = startConsumer(declaredOptions(name, declaration, supplied, sql));
@@ -242,62 +256,4 @@ export async function runService<C extends BaseConfig, N extends Needs>(
   // Registered last, so it stops first: no new requests while consumers wind down.
   lifecycle.defer("http", () => server.shutdown());
   return { runtime: typed, server, consumers, stop: () => lifecycle.shutdown("stopped") };
-}
-
-function requireUrl(value: string | undefined, variable: string): string {
-  if (!value) throw new Error(`${variable} is required by this service's declaration`);
-  return value;
-}
-
-interface StartContext {
-  logger: Logger;
-  lifecycle: Lifecycle;
-  readiness: Record<string, ReadinessCheck>;
-  /** Runs a start-up step until its dependency is there (or shutdown begins). */
-  untilAvailable: <R>(step: () => Promise<R>) => Promise<R>;
-}
-
-async function connectNatsParts(
-  service: string,
-  url: string,
-  need: NatsNeed,
-  { logger, lifecycle, readiness, untilAvailable }: StartContext,
-): Promise<NatsRuntime> {
-  const nats = await connectNats({ url, name: service, logger });
-  lifecycle.defer("nats", async () => {
-    await nats.nc.drain().catch(() => nats.nc.close());
-  });
-  await untilAvailable(() => provision(nats.nc, need.catalog, logger));
-  readiness.nats = () => nats.connected();
-  const kvm = new Kvm(nats.nc);
-  const objm = new Objm(nats.nc);
-  return {
-    nats,
-    js: jetstream(nats.nc),
-    catalog: need.catalog,
-    kv: (bucket) => kvm.open(bucket),
-    objects: (bucket) => objm.open(bucket),
-  };
-}
-
-async function connectPostgresParts(
-  service: string,
-  url: string,
-  need: PostgresNeed,
-  { logger, lifecycle, readiness, untilAvailable }: StartContext,
-): Promise<Sql> {
-  survivePostgresSocketRace(logger);
-  const sql = connectPostgres({ url, name: service, max: need.poolSize });
-  lifecycle.defer("postgres", () => sql.end({ timeout: 5 }));
-  await untilAvailable(() =>
-    migrate(sql, [BACKBONE_SCOPE, need.migrations ?? service], { logger })
-  );
-  const retentionDays = need.inboxRetentionDays ?? 7;
-  const prune = setInterval(() => {
-    sql`delete from inbox where handled_at < now() - make_interval(days => ${retentionDays})`
-      .catch((err) => logger.warn("inbox pruning failed", { error: errorMessage(err) }));
-  }, 3600_000);
-  lifecycle.defer("inbox pruning", () => clearInterval(prune));
-  readiness.postgres = () => postgresReady(sql);
-  return sql;
 }

@@ -67,15 +67,20 @@ export async function readMigrations(
   return migrations;
 }
 
-/** Applies what is missing, in order, all in one transaction (savepoint per file). Returns what it applied. */
+/**
+ * Applies what is missing, in order, all in one transaction (savepoint per file), as `role`
+ * when given (the database's owner, so what migrations create belongs to it). Returns what it
+ * applied.
+ */
 export async function migrate(
   sql: Sql,
   scopes: string[],
-  options: { root?: URL; logger?: Logger } = {},
+  options: { root?: URL; logger?: Logger; role?: string } = {},
 ): Promise<string[]> {
   const all = (await Promise.all(scopes.map((s) => readMigrations(s, options.root)))).flat();
   const applied: string[] = [];
   await sql.begin(async (tx) => {
+    if (options.role) await tx.unsafe(`set local role "${options.role.replaceAll('"', '""')}"`);
     // Transaction-level advisory lock: released at commit, even if this process dies.
     await tx`select pg_advisory_xact_lock(hashtext('flotilla.migrations'))`;
     await tx`
@@ -117,4 +122,22 @@ export async function migrate(
   });
   if (applied.length > 0) options.logger?.info("applied migrations", { applied });
   return applied;
+}
+
+/** The migrations of `scopes` not applied yet (a service waits for them; it cannot apply them). */
+export async function pendingMigrations(
+  sql: Sql,
+  scopes: string[],
+  root: URL = MIGRATIONS_ROOT,
+): Promise<string[]> {
+  const all = (await Promise.all(scopes.map((s) => readMigrations(s, root)))).flat();
+  const [{ exists }] = await sql<{ exists: boolean }[]>`
+    select to_regclass('schema_migrations') is not null as exists`;
+  const done = new Set(
+    exists
+      ? (await sql<{ scope: string; version: number }[]>`
+        select scope, version from schema_migrations`).map((r) => `${r.scope}/${r.version}`)
+      : [],
+  );
+  return all.filter((m) => !done.has(`${m.scope}/${m.version}`)).map((m) => `${m.scope}/${m.name}`);
 }

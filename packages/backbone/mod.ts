@@ -1,5 +1,20 @@
 /** The Flotilla backbone: the runtime every service is built on. */
 export {
+  checkAccess,
+  databaseName,
+  defineAccess,
+  inboxPrefix,
+  type JetStreamNeed,
+  jetstreamNeeds,
+  type KvAccess,
+  natsPermissions,
+  READ_WRITE,
+  type SecretKind,
+  type ServiceAccess,
+  type SubjectPermissions,
+  type TablePrivilege,
+} from "./access.ts";
+export {
   API_KEYS_BUCKET,
   apiKeyId,
   type ApiKeyInfo,
@@ -24,6 +39,8 @@ export {
   type AuditData,
   auditDataSchema,
   auditEvent,
+  auditSubject,
+  auditSubjectSource,
   systemActor,
 } from "./audit.ts";
 export { type Admission, Batcher } from "./batcher.ts";
@@ -42,7 +59,7 @@ export {
   subjectOf,
 } from "./catalog.ts";
 export { type CommandDeps, type CommandMeta, type Emitter, emitting, transact } from "./command.ts";
-export { baseShape, ConfigError, env, loadConfig } from "./config.ts";
+export { baseShape, ConfigError, env, loadConfig, redactUrl } from "./config.ts";
 export {
   type BatchContext,
   type BatchHandler,
@@ -148,8 +165,14 @@ export { isUuid, uuidv7 } from "./ids.ts";
 export { followKv, type KvFollower, type KvFollowOptions } from "./kv_follow.ts";
 export { createLogger, type Logger, type LogLevel, silentLogger } from "./log.ts";
 export { createMetrics, type Metrics } from "./metrics.ts";
-export { BACKBONE_SCOPE, migrate, MigrationError } from "./migrate.ts";
-export { connectNats, type NatsHandle } from "./nats.ts";
+export { BACKBONE_SCOPE, migrate, MigrationError, pendingMigrations } from "./migrate.ts";
+export {
+  connectNats,
+  natsAuthOptions,
+  type NatsCredentials,
+  type NatsHandle,
+  newInbox,
+} from "./nats.ts";
 export {
   jsonContent,
   problemContent,
@@ -165,7 +188,8 @@ export {
   toProblem,
 } from "./problem.ts";
 export { type PostgresGuard, postgresGuard } from "./postgres_guard.ts";
-export { provision, type ProvisionReport } from "./provision.ts";
+export { missingFromJetStream, provision, type ProvisionReport } from "./provision.ts";
+export { type DatabasePlan, dropDatabase, ownerRole, provisionDatabase } from "./provision_db.ts";
 export * from "./resilience.ts";
 export {
   type BaseConfig,

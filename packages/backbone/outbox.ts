@@ -41,7 +41,7 @@ export async function enqueue(
       throw ValidationError.of(`Cannot emit ${event.type}`, issuesFromZod(checked.error));
     }
     ids.push(event.id);
-    subjects.push(subjectOf(catalog, event.type));
+    subjects.push(subjectOf(catalog, event.type, event.source));
     aggregates.push(`${event.type.split(".")[0]}:${event.subject}`);
     payloads.push(JSON.stringify(event));
   }

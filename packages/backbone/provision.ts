@@ -13,7 +13,9 @@ import {
 import { Kvm } from "@nats-io/kv";
 import { Objm } from "@nats-io/obj";
 import type { NatsConnection } from "@nats-io/transport";
+import type { JetStreamNeed } from "./access.ts";
 import type { Catalog, ConsumerSpec, StreamSpec } from "./catalog.ts";
+import { errorMessage } from "./errors.ts";
 import type { Logger } from "./log.ts";
 
 const ms = (n: number) => n * 1_000_000; // JetStream durations are nanoseconds
@@ -40,6 +42,7 @@ export function streamConfig(spec: StreamSpec): Partial<StreamConfig> & { name: 
     max_msg_size: spec.maxMsgSize ?? -1,
     duplicate_window: ms(spec.duplicateWindowMs ?? 120_000),
     num_replicas: spec.replicas ?? 1,
+    ...(spec.appendOnly ? { deny_delete: true, deny_purge: true } : {}),
   };
 }
 
@@ -63,6 +66,25 @@ function differs(want: Record<string, unknown>, have: Record<string, unknown>): 
       value !== undefined && JSON.stringify(value) !== JSON.stringify(have[key])
     )
     .map(([key]) => key);
+}
+
+/** Which of `needs` JetStream does not have yet. Only looks: services cannot create. */
+export async function missingFromJetStream(
+  nc: NatsConnection,
+  needs: JetStreamNeed[],
+): Promise<string[]> {
+  const jsm = await jetstreamManager(nc, { checkAPI: false });
+  const missing: string[] = [];
+  for (const need of needs) {
+    try {
+      if (need.durable) await jsm.consumers.info(need.stream, need.durable);
+      else await jsm.streams.info(need.stream);
+    } catch (err) {
+      if (!/not found/i.test(errorMessage(err))) throw err;
+      missing.push(need.label);
+    }
+  }
+  return missing;
 }
 
 export async function provision(

@@ -25,8 +25,12 @@ integration(
           )),
       );
     }
-    const worker = await spawnService(env, { main: "packages/backbone/testdata/batch_worker.ts" });
     const sql = env.sql();
+    await sql`create table effects (n int primary key, at timestamptz default now())`;
+    const worker = await spawnService(env, {
+      main: "packages/backbone/testdata/batch_worker.ts",
+      service: "batch-worker",
+    });
     const stored = async () => (await sql`select count(*)::int as n from effects`)[0].n as number;
     await eventually("some batches stored", async () => (await stored()) >= 300, 30_000);
 

@@ -1,14 +1,19 @@
 /**
  * The audit family: every service that changes state emits `audit.recorded` through its
- * outbox; the auditlog service consumes `audit.>` into its append-only, hash-chained table.
+ * outbox, on `audit.<service>.recorded`; the auditlog service consumes `audit.>` into its
+ * append-only, keyed hash chain, and signs checkpoints of the chain's head into a stream of
+ * their own, outside Postgres.
  */
-import { AUDIT_RECORDED, auditDataSchema, defineCatalog } from "@flotilla/backbone";
+import { AUDIT_RECORDED, auditDataSchema, auditSubject, defineCatalog } from "@flotilla/backbone";
 
 export const AUDIT_STREAM = "AUDIT";
 /** The auditlog service's durable consumer of `audit.>`, shared by its replicas. */
 export const AUDITLOG_CONSUMER = "auditlog";
 /** Object bucket of audit-log exports (gzip NDJSON). */
 export const AUDIT_EXPORTS_BUCKET = "audit-exports";
+/** Signed checkpoints of the chain head: append-only (JetStream refuses deletes and purges). */
+export const AUDIT_CHECKPOINTS_STREAM = "AUDIT_CHECKPOINTS";
+export const AUDIT_CHECKPOINT_SUBJECT = "auditlog.checkpoint";
 
 export const auditCatalog = defineCatalog({
   streams: [{
@@ -16,6 +21,11 @@ export const auditCatalog = defineCatalog({
     subjects: ["audit.>"],
     description: "Audit events from every service: who did what, to what, when, from where",
     maxAgeMs: 30 * 24 * 3600_000,
+  }, {
+    name: AUDIT_CHECKPOINTS_STREAM,
+    subjects: [AUDIT_CHECKPOINT_SUBJECT],
+    description: "auditlog: signed checkpoints of the audit chain head (sequence, hash, time)",
+    appendOnly: true,
   }],
   consumers: [{
     stream: AUDIT_STREAM,
@@ -34,6 +44,10 @@ export const auditCatalog = defineCatalog({
     description: "Audit-log exports: gzip NDJSON, one object per export",
   }],
   events: {
-    [AUDIT_RECORDED]: { schema: auditDataSchema, description: "One change, for the audit log" },
+    [AUDIT_RECORDED]: {
+      subject: auditSubject,
+      schema: auditDataSchema,
+      description: "One change, for the audit log, on audit.<service>.recorded",
+    },
   },
 });

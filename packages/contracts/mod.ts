@@ -16,7 +16,26 @@ export {
   type TransferFailed,
   type TransferOutcome,
 } from "./accounts.ts";
-export { AUDIT_EXPORTS_BUCKET, AUDIT_STREAM, auditCatalog, AUDITLOG_CONSUMER } from "./audit.ts";
+export {
+  accessOf,
+  accountsAccess,
+  auditlogAccess,
+  fleetAccess,
+  listingsAccess,
+  listingViewAccess,
+  mailerAccess,
+  ordersAccess,
+  transactionsAccess,
+  usersAccess,
+} from "./access.ts";
+export {
+  AUDIT_CHECKPOINT_SUBJECT,
+  AUDIT_CHECKPOINTS_STREAM,
+  AUDIT_EXPORTS_BUCKET,
+  AUDIT_STREAM,
+  auditCatalog,
+  AUDITLOG_CONSUMER,
+} from "./audit.ts";
 export { fleetCatalog } from "./fleet.ts";
 export {
   LISTING_CREATED,

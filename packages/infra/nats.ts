@@ -1,4 +1,9 @@
-/** A local nats-server with JetStream, on a given or free port, its store in a given directory. */
+/**
+ * A local nats-server with JetStream, on a given or free port, its store in a given directory.
+ * Clients authenticate with nkeys: the configuration names each user by its public key (it
+ * holds no secret), with the subjects that user may publish and subscribe to; a connection
+ * without a known key is refused.
+ */
 import { requireCommand } from "./install.ts";
 import { command, freePort, type Restartable, restartable, waitFor } from "./processes.ts";
 
@@ -7,6 +12,8 @@ export interface NatsServer extends Restartable {
   readonly port: number;
   readonly monitorPort: number;
   readonly storeDir: string;
+  /** The server's log (permission violations are logged here). */
+  readonly logFile: string;
   /** Stops the server (SIGTERM, then SIGKILL after a grace period). Safe to call twice. */
   stop(): Promise<void>;
   /** Starts it again on the same port and store directory after `stop()`. */
@@ -17,8 +24,24 @@ export function natsServerBinary(): Promise<string> {
   return requireCommand("nats-server", "nats-server", "or set NATS_URL to a running server");
 }
 
+/** Subjects a user may publish and subscribe to; a user without them may do anything. */
+export interface NatsPermissions {
+  publish: string[];
+  subscribe: string[];
+}
+
+export interface NatsUser {
+  /** The user's public nkey (`U…`). */
+  nkey: string;
+  permissions?: NatsPermissions;
+}
+
 export interface NatsOptions {
   dir: string;
+  /** Who may connect. */
+  users: NatsUser[];
+  /** Serves TLS with this certificate and key. */
+  tls?: { certFile: string; keyFile: string };
   port?: number;
   /** Passed through to nats-server's JetStream limits. */
   maxFileStore?: string;
@@ -44,11 +67,21 @@ export async function startNats(options: NatsOptions): Promise<NatsServer> {
       // they can be judged and dead-lettered instead of being refused at the socket.
       `max_payload: 8MB`,
       `jetstream {`,
-      `  store_dir: "${storeDir}"`,
+      `  store_dir: ${JSON.stringify(storeDir)}`,
       `  max_memory_store: 256MB`,
       `  max_file_store: ${options.maxFileStore ?? "20GB"}`,
       `}`,
+      ...(options.tls
+        ? [
+          `tls {`,
+          `  cert_file: ${JSON.stringify(options.tls.certFile)}`,
+          `  key_file: ${JSON.stringify(options.tls.keyFile)}`,
+          `}`,
+        ]
+        : []),
+      authorization(options.users),
     ].join("\n") + "\n",
+    { mode: 0o600 },
   );
   const spawn = async () => {
     const log = await Deno.open(logFile, { create: true, append: true });
@@ -74,9 +107,23 @@ export async function startNats(options: NatsOptions): Promise<NatsServer> {
       logFile,
     );
   return await restartable(
-    { url: `nats://127.0.0.1:${port}`, port, monitorPort, storeDir },
+    { url: `nats://127.0.0.1:${port}`, port, monitorPort, storeDir, logFile },
     spawn,
     ready,
     { signal: "SIGTERM", graceMs: 10_000 },
   );
+}
+
+/** The `authorization` block: one entry per user, with allow lists when it is restricted. */
+export function authorization(users: NatsUser[]): string {
+  if (users.length === 0) throw new Error("nats-server needs at least one user");
+  const list = (subjects: string[]) => JSON.stringify(subjects);
+  const entries = users.map((u) =>
+    u.permissions
+      ? `    { nkey: ${JSON.stringify(u.nkey)}, permissions: { ` +
+        `publish: { allow: ${list(u.permissions.publish)} }, ` +
+        `subscribe: { allow: ${list(u.permissions.subscribe)} } } }`
+      : `    { nkey: ${JSON.stringify(u.nkey)} }`
+  );
+  return ["authorization {", "  users = [", ...entries, "  ]", "}"].join("\n");
 }

@@ -1,20 +1,34 @@
 /**
  * A local PostgreSQL cluster in a given directory (initdb on first use), on a given or free port.
  * PostgreSQL refuses to run as root, so as root the cluster belongs to, and runs as, the
- * `postgres` system user.
+ * `postgres` system user. Every connection authenticates with a password (SCRAM); the
+ * superuser's is generated at initdb and kept in the data directory (mode 0600).
  */
 import { aptInstall, exists, isRoot, which } from "./install.ts";
 import { command, freePort, type Restartable, restartable, tcpOpen, waitFor } from "./processes.ts";
+import { generate } from "./secrets.ts";
 
 export interface PostgresServer extends Restartable {
+  /** The `postgres` database, as the superuser, without the password. */
   readonly url: string;
   readonly port: number;
   readonly dataDir: string;
-  /** URL of one database on this server. */
+  /** The superuser's password. */
+  readonly password: string;
+  /** URL of one database on this server, as the superuser, without the password. */
   urlFor(database: string): string;
+  /** The same with the superuser's password in it: for admin tools and tests, never to print. */
+  adminUrlFor(database: string): string;
 }
 
 const PG_USER = "postgres";
+const PASSWORD_FILE = "flotilla-superuser.password";
+const HBA = [
+  "# Written by Flotilla at every start: password (SCRAM) authentication only.",
+  "local all all scram-sha-256",
+  "host all all 127.0.0.1/32 scram-sha-256",
+  "host all all ::1/128 scram-sha-256",
+].join("\n") + "\n";
 
 export async function postgresBinDir(): Promise<string> {
   const find = async () => {
@@ -64,17 +78,38 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresS
     await Deno.writeTextFile(logFile, "", { append: true });
     await Deno.chown(logFile, ids.uid, ids.gid);
   }
+  const passwordFile = `${dataDir}/${PASSWORD_FILE}`;
   if (!(await exists(`${dataDir}/PG_VERSION`))) {
-    const initdb = await command(`${bin}/initdb`, {
-      args: ["-D", dataDir, "-U", PG_USER, "--auth=trust", "-E", "UTF8", "--no-locale"],
-      ...ids,
-      stdout: "piped",
-      stderr: "piped",
-    }, options.ownProcessGroup);
-    const out = await initdb.output();
-    if (!out.success) {
-      throw new Error(`initdb failed: ${new TextDecoder().decode(out.stderr)}`);
+    const password = await generate("password");
+    // initdb reads the password from a file; it is gone once the cluster exists.
+    const pwfile = `${dataDir}.pwfile`;
+    await Deno.writeTextFile(pwfile, password, { mode: 0o600 });
+    if (ids) await Deno.chown(pwfile, ids.uid, ids.gid);
+    try {
+      const initdb = await command(`${bin}/initdb`, {
+        args: [
+          "-D",
+          dataDir,
+          "-U",
+          PG_USER,
+          "--auth=scram-sha-256",
+          `--pwfile=${pwfile}`,
+          "-E",
+          "UTF8",
+          "--no-locale",
+        ],
+        ...ids,
+        stdout: "piped",
+        stderr: "piped",
+      }, options.ownProcessGroup);
+      const out = await initdb.output();
+      if (!out.success) {
+        throw new Error(`initdb failed: ${new TextDecoder().decode(out.stderr)}`);
+      }
+    } finally {
+      await Deno.remove(pwfile).catch(() => {});
     }
+    await Deno.writeTextFile(passwordFile, password, { mode: 0o600 });
   }
   const settings = [
     "-c",
@@ -120,12 +155,64 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresS
       child,
       logFile,
     );
+  const stopping = { signal: "SIGINT" as const, graceMs: 15_000 };
+  if (!(await exists(passwordFile))) {
+    await setSuperuserPassword({ bin, dataDir, port, passwordFile, spawn, ready, stopping });
+  }
+  await Deno.writeTextFile(`${dataDir}/pg_hba.conf`, HBA);
+  const password = (await Deno.readTextFile(passwordFile)).trim();
   const urlFor = (database: string) => `postgres://${PG_USER}@127.0.0.1:${port}/${database}`;
+  const adminUrlFor = (database: string) =>
+    `postgres://${PG_USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
   // SIGINT is PostgreSQL's "fast" shutdown: roll back open transactions, then exit.
-  return await restartable({ url: urlFor("postgres"), port, dataDir, urlFor }, spawn, ready, {
-    signal: "SIGINT",
-    graceMs: 15_000,
-  });
+  return await restartable(
+    { url: urlFor("postgres"), port, dataDir, password, urlFor, adminUrlFor },
+    spawn,
+    ready,
+    stopping,
+  );
+}
+
+/**
+ * A cluster made before passwords (its pg_hba trusted everyone) gets a superuser password:
+ * started once with only its own socket trusted (the socket lives in the 0700 data directory),
+ * the password set through it, then stopped.
+ */
+async function setSuperuserPassword(cluster: {
+  bin: string;
+  dataDir: string;
+  port: number;
+  passwordFile: string;
+  spawn: () => Promise<Deno.ChildProcess>;
+  ready: (child: Deno.ChildProcess) => Promise<void>;
+  stopping: { signal: Deno.Signal; graceMs: number };
+}): Promise<void> {
+  const { bin, dataDir, port, passwordFile } = cluster;
+  await Deno.writeTextFile(`${dataDir}/pg_hba.conf`, "local all all trust\n");
+  const password = await generate("password");
+  const server = await restartable({}, cluster.spawn, cluster.ready, cluster.stopping);
+  try {
+    const psql = new Deno.Command(`${bin}/psql`, {
+      args: ["-h", dataDir, "-p", String(port), "-U", PG_USER, "-d", "postgres", "-q"],
+      stdin: "piped",
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    const writer = psql.stdin.getWriter();
+    await writer.write(
+      new TextEncoder().encode(`alter role ${PG_USER} password '${password}';\n`),
+    );
+    await writer.close();
+    const out = await psql.output();
+    if (!out.success) {
+      throw new Error(
+        `setting the superuser password failed: ${new TextDecoder().decode(out.stderr)}`,
+      );
+    }
+  } finally {
+    await server.stop();
+  }
+  await Deno.writeTextFile(passwordFile, password, { mode: 0o600 });
 }
 
 async function systemUser(name: string): Promise<{ uid: number; gid: number }> {
@@ -143,7 +230,7 @@ async function systemUser(name: string): Promise<{ uid: number; gid: number }> {
   return { uid: Number(uid), gid: Number(gid) };
 }
 
-/** Creates the database when it does not exist yet. */
+/** Creates the database when it does not exist yet (`serverUrl` with the superuser's password). */
 export async function ensureDatabase(serverUrl: string, database: string): Promise<void> {
   const { default: postgres } = await import("postgres");
   const sql = postgres(serverUrl, { max: 1, onnotice: () => {} });

@@ -1,35 +1,44 @@
 /**
- * The one test harness: real nats-server and PostgreSQL, cleaned up with `await using`.
+ * The one test harness: real nats-server and PostgreSQL, cleaned up with `await using`, with
+ * the permissions on: every service a test starts runs as itself (its NATS identity, its
+ * database's runtime role), while the test drives and inspects as the admin.
  *
  * Every `testEnv()` gets its own nats-server (fresh JetStream, so names need no prefixes and
  * a test may stop and restart it) and its own database in a shared PostgreSQL cluster, or a
  * cluster of its own when the test needs to stop Postgres. `deno task test` starts the shared
  * cluster and passes it in FLOTILLA_TEST_PG; run directly, a file starts one itself.
  */
-import { connect, type NatsConnection } from "@nats-io/transport";
+import type { NatsConnection } from "@nats-io/transport";
 import {
   BACKBONE_SCOPE,
   type Catalog,
   connectPostgres,
+  dropDatabase,
   migrate,
-  provision,
   silentLogger,
   type Sql,
 } from "@flotilla/backbone";
-import { type NatsServer, type PostgresServer, startNats, startPostgres } from "@flotilla/infra";
-import { testIdentity } from "./identity.ts";
+import { fleetAccess, fleetCatalog } from "@flotilla/contracts";
+import { LocalFleet, type NatsServer, type PostgresServer, startPostgres } from "@flotilla/infra";
+import { testAccess, testCatalog } from "./test_catalog.ts";
 
 export interface TestEnv extends AsyncDisposable {
   readonly dir: string;
   readonly nats: NatsServer;
   readonly natsUrl: string;
   readonly pg: PostgresServer | undefined;
+  /** The server's `postgres` database as the superuser, password included: for the test only. */
   readonly pgServerUrl: string;
   readonly database: string;
+  /** The test's database as the superuser, password included: for the test only. */
   readonly databaseUrl: string;
-  /** A NATS client closed at the end of the test; it reconnects forever like the services. */
+  /** This env's identities and their generated credentials. */
+  readonly fleet: LocalFleet;
+  /** A NATS client as the admin, closed at the end of the test; it reconnects forever. */
   connect(): Promise<NatsConnection>;
-  /** A Postgres pool on the test's database, ended at the end of the test. */
+  /** A NATS client as `service` (its permissions, its inbox prefix), closed at the end. */
+  connectAs(service: string): Promise<NatsConnection>;
+  /** A Postgres pool on the test's database as the superuser, ended at the end of the test. */
   sql(max?: number): Sql;
   /** Provisions the catalog on this env's NATS. */
   provision(catalog: Catalog): Promise<void>;
@@ -37,6 +46,15 @@ export interface TestEnv extends AsyncDisposable {
   migrate(scope?: string): Promise<void>;
   /** Another fresh database on the same server. */
   createDatabase(): Promise<string>;
+  /**
+   * The provision step for `service` on a database of this env (the test's by default): its
+   * roles, its migrations as the owner, its grants. Returns the variables that run it as
+   * itself: NATS_URL, NATS_NKEY_FILE, DATABASE_URL (its runtime role), DATABASE_PASSWORD_FILE,
+   * and a `<NAME>_FILE` per secret it declares.
+   */
+  serviceEnv(service: string, options?: { database?: string }): Promise<Record<string, string>>;
+  /** The variables that make an operator tool (tools/admin.ts) connect as the admin. */
+  adminEnv(): Promise<Record<string, string>>;
   /** Runs at dispose, before the servers stop (kill child processes, say). */
   defer(fn: () => Promise<void> | void): void;
 }
@@ -56,7 +74,7 @@ function sharedPostgres(): Promise<{ url: string; stop?: () => Promise<void> }> 
         Deno.removeSync(dir, { recursive: true });
       } catch { /* still in use */ }
     });
-    return { url: pg.url, stop: () => pg.stop() };
+    return { url: pg.adminUrlFor("postgres"), stop: () => pg.stop() };
   })();
   return sharedPg;
 }
@@ -66,15 +84,24 @@ export interface TestEnvOptions {
   ownPostgres?: boolean;
 }
 
+/** Every identity a test may run: the fleet's services and the backbone's test worker. */
+const identities = [
+  { catalog: fleetCatalog, access: fleetAccess },
+  { catalog: testCatalog, access: [testAccess] },
+];
+
+const withDatabase = (url: string, database: string) => url.replace(/\/[^/]*$/, `/${database}`);
+
 export async function testEnv(options: TestEnvOptions = {}): Promise<TestEnv> {
   const dir = await Deno.makeTempDir({ prefix: "flotilla-test-" });
   await Deno.chmod(dir, 0o755);
-  const nats = await startNats({ dir: `${dir}/nats` });
+  const fleet = await LocalFleet.open(`${dir}/secrets`, identities);
+  const nats = await fleet.startNats({ dir: `${dir}/nats` });
   let pg: PostgresServer | undefined;
   let serverUrl: string;
   if (options.ownPostgres) {
     pg = await startPostgres({ dir: `${dir}/pg`, fast: true });
-    serverUrl = pg.url;
+    serverUrl = pg.adminUrlFor("postgres");
   } else {
     serverUrl = (await sharedPostgres()).url;
   }
@@ -87,10 +114,21 @@ export async function testEnv(options: TestEnvOptions = {}): Promise<TestEnv> {
     return name;
   };
   const database = await createDatabase();
-  const databaseUrl = serverUrl.replace(/\/[^/]*$/, `/${database}`);
+  const databaseUrl = withDatabase(serverUrl, database);
   const clients: NatsConnection[] = [];
+  // Replicas started together provision once (concurrent role changes collide in Postgres).
+  const provisioned = new Map<string, Promise<Record<string, string>>>();
   const pools: Sql[] = [];
   const deferred: (() => Promise<void> | void)[] = [];
+  const client = async (identity?: string) => {
+    const nc = await fleet.connect(nats.url, identity, {
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 200,
+      waitOnFirstConnect: true,
+    });
+    clients.push(nc);
+    return nc;
+  };
 
   const env: TestEnv = {
     dir,
@@ -100,24 +138,16 @@ export async function testEnv(options: TestEnvOptions = {}): Promise<TestEnv> {
     pgServerUrl: serverUrl,
     database,
     databaseUrl,
-    async connect() {
-      const nc = await connect({
-        servers: nats.url,
-        maxReconnectAttempts: -1,
-        reconnectTimeWait: 200,
-        waitOnFirstConnect: true,
-      });
-      clients.push(nc);
-      return nc;
-    },
+    fleet,
+    connect: () => client(),
+    connectAs: (service) => client(service),
     sql(max = 10) {
       const sql = connectPostgres({ url: databaseUrl, name: "test", max });
       pools.push(sql);
       return sql;
     },
     async provision(catalog) {
-      const nc = await env.connect();
-      await provision(nc, catalog);
+      await fleet.provision(nats.url, catalog);
     },
     async migrate(scope) {
       const sql = connectPostgres({ url: databaseUrl, name: "test-migrate", max: 1 });
@@ -130,6 +160,22 @@ export async function testEnv(options: TestEnvOptions = {}): Promise<TestEnv> {
       }
     },
     createDatabase,
+    async serviceEnv(service, { database: db = database } = {}) {
+      const key = `${service}/${db}`;
+      const where = {
+        natsUrl: nats.url,
+        postgres: {
+          host: new URL(serverUrl).host,
+          database: db,
+          adminUrlFor: (name: string) => withDatabase(serverUrl, name),
+        },
+      };
+      if (!provisioned.has(key)) provisioned.set(key, fleet.serviceEnv(service, where));
+      return await provisioned.get(key)!;
+    },
+    async adminEnv() {
+      return { NATS_URL: nats.url, NATS_NKEY_FILE: await fleet.seedFile() };
+    },
     defer(fn) {
       deferred.push(fn);
     },
@@ -142,7 +188,7 @@ export async function testEnv(options: TestEnvOptions = {}): Promise<TestEnv> {
         await pg.stop();
       } else {
         for (const name of databases) {
-          await admin.unsafe(`drop database if exists ${name} with (force)`).catch(() => {});
+          await dropDatabase(admin, name, name).catch(() => {});
         }
       }
       await admin.end({ timeout: 1 }).catch(() => {});
@@ -194,80 +240,4 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, intervalMs));
   }
   throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last}` : ""}`);
-}
-
-export interface ServiceProcess {
-  readonly url: string;
-  readonly port: number;
-  /** Sends a signal (SIGKILL to crash it, SIGTERM for a graceful stop) and waits for exit. */
-  kill(signal?: Deno.Signal): Promise<Deno.CommandStatus>;
-  /** Starts it again with the same port and environment. */
-  restart(): Promise<void>;
-  /** Everything the process printed so far (JSON log lines). */
-  output(): string;
-}
-
-/**
- * Runs a service's main.ts as a child process (so tests can SIGKILL it) and waits until
- * /healthz answers. It is killed when the env is disposed.
- */
-export async function spawnService(
-  env: TestEnv,
-  options: { main: string; env?: Record<string, string>; port?: number; readyPath?: string },
-): Promise<ServiceProcess> {
-  const { freePort } = await import("@flotilla/infra");
-  const port = options.port ?? freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const main = new URL(`../../${options.main}`, import.meta.url).pathname;
-  let child: Deno.ChildProcess | undefined;
-  let log = "";
-  const start = async () => {
-    child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", main],
-      env: {
-        PORT: String(port),
-        NATS_URL: env.natsUrl,
-        DATABASE_URL: env.databaseUrl,
-        LOG_LEVEL: "info",
-        ...testIdentity.env,
-        ...options.env,
-      },
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const decoder = new TextDecoder();
-    const drain = async (stream: ReadableStream<Uint8Array>) => {
-      for await (const chunk of stream) log = (log + decoder.decode(chunk)).slice(-200_000);
-    };
-    drain(child.stdout).catch(() => {});
-    drain(child.stderr).catch(() => {});
-    const current = child;
-    let exited = false;
-    current.status.then(() => exited = true);
-    await eventually(
-      `${options.main} to answer on ${url}`,
-      async () => {
-        if (exited) throw new Error(`it exited:\n${log.slice(-3_000)}`);
-        const res = await fetch(`${url}${options.readyPath ?? "/healthz"}`);
-        await res.body?.cancel();
-        return res.ok;
-      },
-      60_000,
-      100,
-    );
-  };
-  const kill = async (signal: Deno.Signal = "SIGTERM") => {
-    const c = child;
-    child = undefined;
-    if (!c) return { success: true, code: 0, signal: null } as Deno.CommandStatus;
-    try {
-      c.kill(signal);
-    } catch { /* already gone */ }
-    return await c.status;
-  };
-  env.defer(async () => {
-    await kill("SIGKILL");
-  });
-  await start();
-  return { url, port, kill, restart: start, output: () => log };
 }

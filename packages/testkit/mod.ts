@@ -1,13 +1,7 @@
 /** The test kit: real nats-server and PostgreSQL per test environment, and helpers. */
-export {
-  eventually,
-  integration,
-  type ServiceProcess,
-  spawnService,
-  type TestEnv,
-  testEnv,
-} from "./harness.ts";
+export { eventually, integration, type TestEnv, testEnv } from "./harness.ts";
+export { type ServiceProcess, spawnService } from "./service_process.ts";
 export { bearer, createTestKey, jsonCaller, testIdentity } from "./identity.ts";
-export { testCatalog } from "./test_catalog.ts";
+export { testAccess, testCatalog } from "./test_catalog.ts";
 export { wbOrderFixture } from "./fixtures.ts";
 export { launchBrowser } from "./browser.ts";

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import {
   deadLetterCatalog,
+  defineAccess,
   defineCatalog,
   idempotencyCatalog,
   mergeCatalogs,
@@ -36,3 +37,10 @@ export const testCatalog = mergeCatalogs(
     },
   }),
 );
+
+/** The backbone's test worker (testdata/batch_worker.ts), as the harness runs it. */
+export const testAccess = defineAccess({
+  service: "batch-worker",
+  consumes: [{ stream: "TEST", durable: "test-worker" }],
+  database: {},
+});

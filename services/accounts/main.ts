@@ -1,6 +1,6 @@
 /** accounts: the ledger (port 8081): accounts, their postings, and the transfers the saga submits. */
 import { IDEMPOTENCY_BUCKET, runService } from "@flotilla/backbone";
-import { fleetCatalog } from "@flotilla/contracts";
+import { accountsAccess, fleetCatalog } from "@flotilla/contracts";
 import { createApp } from "./app.ts";
 import { loadAccountsConfig, SERVICE } from "./config.ts";
 import { accountsConsumers } from "./consumers.ts";
@@ -11,7 +11,7 @@ await runService({
   name: SERVICE,
   config,
   needs: {
-    nats: { catalog: fleetCatalog },
+    nats: { catalog: fleetCatalog, access: accountsAccess },
     postgres: { relay: true, poolSize: config.DB_POOL_SIZE },
   },
   start: async (rt) => ({

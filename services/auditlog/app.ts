@@ -11,6 +11,9 @@ import {
   type Metrics,
   type ReadinessCheck,
 } from "@flotilla/backbone";
+import type { CheckpointStore } from "./adapters/checkpoints.ts";
+import type { ChainKeys } from "./domain/chain.ts";
+import type { CheckpointKeys } from "./domain/checkpoint.ts";
 import { auditLogByIdRoute, auditLogRoutes } from "./routes/audit_logs.ts";
 import { exportRoutes } from "./routes/exports.ts";
 
@@ -26,6 +29,10 @@ export interface AuditlogDeps extends CommandDeps {
   idempotencyKv?: KV;
   /** Nudges this replica's export worker (the others hear the NOTIFY). */
   onExportRequested?: () => void;
+  /** What verification checks the chain and its checkpoints with. */
+  chainKeys: ChainKeys;
+  checkpointKeys: CheckpointKeys;
+  checkpoints: CheckpointStore;
 }
 
 export function createApp(deps: AuditlogDeps) {
@@ -37,7 +44,8 @@ export function createApp(deps: AuditlogDeps) {
     readiness: deps.readiness,
     title: "Flotilla auditlog",
     description: "Every change in the fleet: who did what, to what, when and from where. " +
-      "Append-only and hash-chained; exports go to the object bucket audit-exports.",
+      "Append-only and hash-chained with a key the database does not hold; the chain head is " +
+      "checkpointed, signed, outside the database; exports go to the object bucket audit-exports.",
   });
   if (deps.idempotencyKv) {
     app.use("/api/v1/*", idempotency({ kv: deps.idempotencyKv, service: deps.service }));

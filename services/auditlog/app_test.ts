@@ -3,6 +3,7 @@ import { connectPostgres, createMetrics, silentLogger } from "@flotilla/backbone
 import { testIdentity } from "@flotilla/testkit";
 import { createApp } from "./app.ts";
 import { auditlogCatalog } from "./catalog.ts";
+import { newKeys } from "./testing.ts";
 
 Deno.test("the OpenAPI document lists every audit-log endpoint", async () => {
   const service = createApp({
@@ -14,6 +15,12 @@ Deno.test("the OpenAPI document lists every audit-log endpoint", async () => {
     // Never connects: no route runs a query here.
     sql: connectPostgres({ url: "postgres://127.0.0.1:1/none", name: "app-test" }),
     exportsBucket: () => Promise.reject(new Error("not used")),
+    ...await newKeys(),
+    checkpoints: {
+      publish: () => Promise.reject(new Error("not used")),
+      latest: () => Promise.reject(new Error("not used")),
+      all: () => Promise.reject(new Error("not used")),
+    },
   });
   const app = { request: testIdentity.request(service, "auditlog") };
   const res = await app.request("/openapi.json");

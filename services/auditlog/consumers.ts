@@ -2,11 +2,14 @@
 import type { AuditData, Catalog, ConsumerDeclaration, Metrics } from "@flotilla/backbone";
 import { AUDIT_STREAM, AUDITLOG_CONSUMER } from "@flotilla/contracts";
 import type { AuditlogConfig } from "./config.ts";
+import type { ChainKeys } from "./domain/chain.ts";
 import { auditDecoder } from "./handlers/decode.ts";
 import { ingestHandler } from "./handlers/ingest.ts";
 
 export interface IngestDeps {
   catalog: Catalog;
+  /** The current key hashes what is stored. */
+  chainKeys: ChainKeys;
   metrics?: Metrics;
   config: Pick<AuditlogConfig, "AUDIT_BATCH_SIZE" | "AUDIT_BATCH_WAIT_MS" | "AUDIT_PIPELINES">;
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { jetstreamManager } from "@nats-io/jetstream";
-import { DeadLetterHeaders, DLQ_STREAM } from "@flotilla/backbone";
+import type { NatsConnection } from "@nats-io/transport";
+import { auditSubject, DeadLetterHeaders, DLQ_STREAM } from "@flotilla/backbone";
 import { eventually, integration, testEnv } from "@flotilla/testkit";
 import { publishEvents, sampleEvent, startInProcess } from "./testing.ts";
 
@@ -75,6 +76,17 @@ integration(
   },
 );
 
+/** The one message of the dead-letter stream, once it is there. */
+async function theDeadLetter(nc: NatsConnection) {
+  const jsm = await jetstreamManager(nc);
+  return await eventually("a dead letter", async () => {
+    const info = await jsm.streams.info(DLQ_STREAM);
+    return info.state.messages === 1
+      ? (await jsm.streams.getMessage(DLQ_STREAM, { seq: info.state.first_seq })) ?? undefined
+      : undefined;
+  });
+}
+
 integration("an audit event that fails its schema is dead-lettered with its reason", async () => {
   await using env = await testEnv();
   const audit = await startInProcess(env);
@@ -82,19 +94,37 @@ integration("an audit event that fails its schema is dead-lettered with its reas
   (bad.data as { action: string }).action = "Not An Action";
   await publishEvents(audit.nc, [sampleEvent(2), bad, sampleEvent(3)]);
   await eventually("2 good rows", async () => (await audit.count()) === 2);
-  const jsm = await jetstreamManager(audit.nc);
-  const dead = await eventually("a dead letter", async () => {
-    const info = await jsm.streams.info(DLQ_STREAM);
-    return info.state.messages === 1
-      ? (await jsm.streams.getMessage(DLQ_STREAM, { seq: info.state.first_seq })) ?? undefined
-      : undefined;
-  });
+  const dead = await theDeadLetter(audit.nc);
   assert.match(
     dead.header.get(DeadLetterHeaders.reason),
     /data\.action: expected <resource>\.<verb>/,
   );
-  assert.equal(dead.header.get(DeadLetterHeaders.subject), "audit.recorded");
+  assert.equal(dead.header.get(DeadLetterHeaders.subject), auditSubject(bad.source));
   assert.equal(dead.json<{ id: string }>().id, bad.id);
   const verify = await (await audit.app.request("/api/v1/audit-logs/verify")).json();
   assert.equal(verify.ok, true);
 });
+
+integration(
+  "an audit event whose source is not the service its subject names is dead-lettered with that reason",
+  async () => {
+    await using env = await testEnv();
+    const audit = await startInProcess(env);
+    const forged = sampleEvent(2); // declares source "accounts"
+    await publishEvents(audit.nc, [
+      sampleEvent(1),
+      { subject: auditSubject("users"), body: JSON.stringify(forged), msgID: forged.id },
+      sampleEvent(3),
+    ]);
+    await eventually("2 good rows", async () => (await audit.count()) === 2);
+    const dead = await theDeadLetter(audit.nc);
+    assert.match(
+      dead.header.get(DeadLetterHeaders.reason),
+      /source: "accounts" is not the service its subject names \(audit\.users\.recorded\)/,
+    );
+    assert.equal(dead.json<{ id: string }>().id, forged.id);
+    const [{ n }] = await audit.sql`select count(*)::int as n from audit_logs
+      where event_id = ${forged.id}`;
+    assert.equal(n, 0, "the forged event is not in the chain");
+  },
+);

@@ -1,15 +1,17 @@
 /**
  * Test support for the auditlog (its tests, the fault tests under tests/, the benchmark):
- * audit events to publish, a publisher that retries like the outbox relay, a tally of stored
- * rows, and the service's parts wired in-process on a test env.
+ * audit events to publish (each on its source's subject), a publisher that retries like the
+ * outbox relay, a tally of stored rows, and the service's parts wired in-process on a test
+ * env, running as the auditlog (its NATS identity, its database's runtime role, its keys).
  */
 import { jetstream } from "@nats-io/jetstream";
 import { Objm } from "@nats-io/obj";
 import type { NatsConnection } from "@nats-io/transport";
 import {
-  AUDIT_RECORDED,
   type AuditData,
   auditEvent,
+  auditSubject,
+  connectPostgres,
   createLogger,
   createMetrics,
   type Envelope,
@@ -22,16 +24,23 @@ import {
 } from "@flotilla/backbone";
 import { AUDIT_EXPORTS_BUCKET } from "@flotilla/contracts";
 import { type TestEnv, testIdentity } from "@flotilla/testkit";
+import { checkpointStore } from "./adapters/checkpoints.ts";
 import { createApp } from "./app.ts";
 import { auditlogCatalog } from "./catalog.ts";
+import { writeCheckpoint } from "./commands/write_checkpoint.ts";
 import { SERVICE } from "./config.ts";
 import { ingestConsumer, type IngestDeps } from "./consumers.ts";
+import { ChainKeys } from "./domain/chain.ts";
+import { type Checkpoint, CheckpointKeys } from "./domain/checkpoint.ts";
 import { exportWorker } from "./workers.ts";
 
 export { createApp } from "./app.ts";
 export { auditlogCatalog } from "./catalog.ts";
 export { searchLogs } from "./adapters/audit_repo.ts";
+export { checkpointStore } from "./adapters/checkpoints.ts";
 export { decodeCursor } from "./domain/query.ts";
+export { chainHash, ChainKeys } from "./domain/chain.ts";
+export type { AuditRecord } from "./domain/record.ts";
 
 /** Event n: actors u-(n mod 7), targets account/(n mod 11), one second apart from 2026-01-01. */
 export function sampleEvent(n: number, overrides: Partial<Envelope<AuditData>> = {}) {
@@ -68,7 +77,9 @@ export async function publishEvents(
       events.slice(i, i + chunk).map((e) =>
         "body" in e
           ? js.publish(e.subject, encoder.encode(e.body), e.msgID ? { msgID: e.msgID } : {})
-          : js.publish(AUDIT_RECORDED, encoder.encode(JSON.stringify(e)), { msgID: e.id })
+          : js.publish(auditSubject(e.source), encoder.encode(JSON.stringify(e)), {
+            msgID: e.id,
+          })
       ),
     );
   }
@@ -88,7 +99,7 @@ export async function publishSteadily(
   for (const [i, e] of events.entries()) {
     while (true) {
       try {
-        await js.publish(AUDIT_RECORDED, encoder.encode(JSON.stringify(e)), {
+        await js.publish(auditSubject(e.source), encoder.encode(JSON.stringify(e)), {
           msgID: e.id,
           timeout: 2_000,
         });
@@ -117,45 +128,85 @@ export function outageMs(): number {
 
 /** The ingest consumer's copies, started as the launcher starts them, without the rest. */
 export function startIngest(
-  parts: { nc: NatsConnection; sql: Sql; logger: Logger; metrics?: Metrics },
+  parts: { nc: NatsConnection; sql: Sql; logger: Logger; metrics?: Metrics; chainKeys: ChainKeys },
   config: IngestDeps["config"],
 ): RunningConsumer[] {
+  const { chainKeys, ...rest } = parts;
   const { copies = 1, transactional: _, ...declaration } = ingestConsumer({
     catalog: auditlogCatalog,
     metrics: parts.metrics,
+    chainKeys,
     config,
   });
   return Array.from(
     { length: copies },
-    () => startConsumer<AuditData>({ ...declaration, ...parts, catalog: auditlogCatalog }),
+    () => startConsumer<AuditData>({ ...declaration, ...rest, catalog: auditlogCatalog }),
   );
+}
+
+/** Fresh keys, as the secret files hold them (`id:base64`). */
+export async function newKeys() {
+  const bytes = (b: ArrayBuffer | Uint8Array) => btoa(String.fromCharCode(...new Uint8Array(b)));
+  const pair = await crypto.subtle.generateKey({ name: "Ed25519" }, true, [
+    "sign",
+    "verify",
+  ]) as CryptoKeyPair;
+  const pkcs8 = await crypto.subtle.exportKey("pkcs8", pair.privateKey);
+  return {
+    chainKeys: ChainKeys.parse(`k-test:${bytes(crypto.getRandomValues(new Uint8Array(32)))}`),
+    checkpointKeys: await CheckpointKeys.load(`c-test:${bytes(pkcs8)}`),
+  };
+}
+
+/** The auditlog's keys, from the secret files its environment names. */
+export async function loadKeys(vars: Record<string, string>) {
+  const read = async (name: string) => (await Deno.readTextFile(vars[`${name}_FILE`])).trim();
+  return {
+    chainKeys: ChainKeys.parse(await read("AUDIT_CHAIN_KEYS")),
+    checkpointKeys: await CheckpointKeys.load(await read("AUDIT_CHECKPOINT_KEY")),
+  };
 }
 
 export interface InProcessAuditlog {
   /** The app, each request with a token that has every scope. */
   app: { request(path: string, init?: RequestInit): Promise<Response> };
+  /** The test's view of the database: the superuser (the service runs as its own role). */
   sql: Sql;
+  /** The service's own connection to its database (its runtime role). */
+  runtimeSql: Sql;
+  /** The test's NATS connection (the admin), to publish what services would. */
   nc: NatsConnection;
+  chainKeys: ChainKeys;
   count(): Promise<number>;
+  /** Signs a checkpoint of the chain head now, as the checkpoint worker does. */
+  checkpoint(): Promise<Checkpoint | undefined>;
 }
 
-/** Provisions and migrates the env, then starts `replicas` ingests, the app and its worker. */
+/** Provisions the env, then starts `replicas` ingests, the app and its worker, as the auditlog. */
 export async function startInProcess(
   env: TestEnv,
   options: { replicas?: number; batchSize?: number; pipelines?: number } = {},
 ): Promise<InProcessAuditlog> {
   await env.provision(auditlogCatalog);
-  await env.migrate(SERVICE);
-  const sql = env.sql();
-  const nc = await env.connect();
+  const vars = await env.serviceEnv(SERVICE);
+  const { chainKeys, checkpointKeys } = await loadKeys(vars);
+  const password = (await Deno.readTextFile(vars.DATABASE_PASSWORD_FILE)).trim();
+  const runtimePool = () => {
+    const pool = connectPostgres({ url: vars.DATABASE_URL, password, name: SERVICE, max: 10 });
+    env.defer(() => pool.end({ timeout: 1 }));
+    return pool;
+  };
+  const runtimeSql = runtimePool();
+  const serviceNc = await env.connectAs(SERVICE);
   const metrics = createMetrics(SERVICE, { process: false });
   const logger = Deno.env.get("AUDIT_TEST_LOG") ? createLogger({ service: SERVICE }) : silentLogger;
   for (let i = 0; i < (options.replicas ?? 1); i++) {
     const consumers = startIngest({
-      nc: i === 0 ? nc : await env.connect(),
-      sql: i === 0 ? sql : env.sql(),
+      nc: i === 0 ? serviceNc : await env.connectAs(SERVICE),
+      sql: i === 0 ? runtimeSql : runtimePool(),
       logger,
       metrics: i === 0 ? metrics : undefined,
+      chainKeys,
     }, {
       AUDIT_BATCH_SIZE: options.batchSize ?? 200,
       AUDIT_BATCH_WAIT_MS: 20,
@@ -163,10 +214,10 @@ export async function startInProcess(
     });
     for (const consumer of consumers) env.defer(() => consumer.stop());
   }
-  const objm = new Objm(nc);
+  const objm = new Objm(serviceNc);
   const exportsBucket = () => objm.open(AUDIT_EXPORTS_BUCKET);
   const worker = exportWorker({
-    sql,
+    sql: runtimeSql,
     exportsBucket,
     logger: silentLogger,
     idleMs: 200,
@@ -174,16 +225,31 @@ export async function startInProcess(
   });
   await worker.start();
   env.defer(() => worker.stop());
+  const checkpoints = checkpointStore(jetstream(serviceNc));
   const service = createApp({
     identity: await testIdentity.verifier(SERVICE),
     service: SERVICE,
     catalog: auditlogCatalog,
     logger: silentLogger,
     metrics,
-    sql,
+    sql: runtimeSql,
     exportsBucket,
     onExportRequested: () => worker.wake(),
+    chainKeys,
+    checkpointKeys,
+    checkpoints,
   });
+  const sql = env.sql();
   const count = async () => Number((await sql`select count(*)::int as n from audit_logs`)[0].n);
-  return { app: { request: testIdentity.request(service, SERVICE) }, sql, nc, count };
+  const checkpoint = () =>
+    writeCheckpoint({ sql: runtimeSql, chainKeys, checkpointKeys, checkpoints, logger });
+  return {
+    app: { request: testIdentity.request(service, SERVICE) },
+    sql,
+    runtimeSql,
+    nc: await env.connect(),
+    chainKeys,
+    count,
+    checkpoint,
+  };
 }

@@ -55,9 +55,10 @@ integration(
     );
     const row = async (seq: number) =>
       await (await audit.app.request(`/api/v1/audit-logs/${ids.get(seq)}`)).json();
-    // The row's hash as the attacker recomputes it: prev_hash || canonical record.
+    // The row's hash as the attacker recomputes it: prev_hash || canonical record, with the
+    // chain key stolen from the service's configuration.
     const rehash = (r: Omit<AuditRecord, "event_id"> & { id: string }, prevHash: string) =>
-      chainHash(prevHash, { ...r, event_id: r.id });
+      chainHash(prevHash, { ...r, event_id: r.id }, audit.chainKeys.current);
     const forge = (work: (tx: TransactionSql) => Promise<unknown>) =>
       audit.sql.begin(async (tx) => {
         await tx`set local session_replication_role = replica`; // past the append-only trigger

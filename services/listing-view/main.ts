@@ -1,6 +1,6 @@
 /** listing-view: the CQRS read side, listings with their user embedded (port 8086). */
 import { runService } from "@flotilla/backbone";
-import { fleetCatalog } from "@flotilla/contracts";
+import { fleetCatalog, listingViewAccess } from "@flotilla/contracts";
 import { createApp } from "./app.ts";
 import { loadListingViewConfig, SERVICE } from "./config.ts";
 import { viewConsumers } from "./consumers.ts";
@@ -10,7 +10,7 @@ await runService({
   name: SERVICE,
   config,
   needs: {
-    nats: { catalog: fleetCatalog },
+    nats: { catalog: fleetCatalog, access: listingViewAccess },
     postgres: { poolSize: config.CONSUMER_CONCURRENCY * 2 + 4 },
   },
   start: (rt) => ({

@@ -1,6 +1,6 @@
 /** listings: the CQRS write side of listings, photos in the object store (port 8085). */
 import { IDEMPOTENCY_BUCKET, runService } from "@flotilla/backbone";
-import { fleetCatalog, PHOTOS_BUCKET } from "@flotilla/contracts";
+import { fleetCatalog, listingsAccess, PHOTOS_BUCKET } from "@flotilla/contracts";
 import { objectPhotoStore } from "./adapters/photo_store.ts";
 import { createApp } from "./app.ts";
 import { loadListingsConfig, SERVICE } from "./config.ts";
@@ -8,7 +8,7 @@ import { loadListingsConfig, SERVICE } from "./config.ts";
 await runService({
   name: SERVICE,
   config: loadListingsConfig(),
-  needs: { nats: { catalog: fleetCatalog }, postgres: { relay: true } },
+  needs: { nats: { catalog: fleetCatalog, access: listingsAccess }, postgres: { relay: true } },
   start: async (rt) => ({
     app: createApp({
       ...rt,

@@ -1,5 +1,4 @@
 /** The mailer's configuration, read once from the environment. */
-import { z } from "zod";
 import { baseShape, env, loadConfig } from "@flotilla/backbone";
 
 export const SERVICE = "mailer";
@@ -7,7 +6,8 @@ export const SERVICE = "mailer";
 const mailerShape = {
   ...baseShape(SERVICE, 8088),
   PROVIDER_URL: env.url("http://127.0.0.1:8090"),
-  PROVIDER_TOKEN: z.string().min(1).default("dev-token"),
+  /** The provider's bearer token (or PROVIDER_TOKEN_FILE): required, there is no default. */
+  PROVIDER_TOKEN: env.secret(),
   /** One provider call at most this long. */
   PROVIDER_TIMEOUT_MS: env.millis(3_000),
   /** Provider calls in flight at once, per replica. */

@@ -5,7 +5,7 @@
  */
 import client from "prom-client";
 import { defineService, IDEMPOTENCY_BUCKET, type Metrics, type Sql } from "@flotilla/backbone";
-import { fleetCatalog, MAILER_CLAIMS_BUCKET } from "@flotilla/contracts";
+import { fleetCatalog, MAILER_CLAIMS_BUCKET, mailerAccess } from "@flotilla/contracts";
 import { countsByStatus } from "./adapters/messages.ts";
 import { createApp } from "./app.ts";
 import { type MailerConfig, SERVICE } from "./config.ts";
@@ -18,7 +18,7 @@ export function mailerService(config: MailerConfig, clock: Clock) {
     name: SERVICE,
     config,
     needs: {
-      nats: { catalog: fleetCatalog },
+      nats: { catalog: fleetCatalog, access: mailerAccess },
       postgres: { relay: true, poolSize: config.DB_POOL_SIZE },
     },
     async start(rt) {

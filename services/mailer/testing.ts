@@ -5,7 +5,8 @@
 import { Loop, runService, type Sql } from "@flotilla/backbone";
 import { freePort } from "@flotilla/infra";
 import { type TestEnv, testIdentity } from "@flotilla/testkit";
-import { loadMailerConfig } from "./config.ts";
+import { fleetCatalog } from "@flotilla/contracts";
+import { loadMailerConfig, SERVICE } from "./config.ts";
 import { type Clock, systemClock } from "./domain/clock.ts";
 import { mailerService } from "./service.ts";
 
@@ -32,17 +33,20 @@ export interface TestMailer {
   stop(): Promise<void>;
 }
 
-/** The mailer in this process, on the env's NATS and database; stopped with the env. */
+/**
+ * The mailer in this process, on the env's NATS and database, as itself (its identity and
+ * database role, after the provision step); stopped with the env.
+ */
 export async function startTestMailer(
   env: TestEnv,
   options: { providerUrl: string; clock?: Clock; env?: Record<string, string> },
 ): Promise<TestMailer> {
   const port = freePort();
+  await env.provision(fleetCatalog);
   const definition = mailerService(
     loadMailerConfig({
       PORT: String(port),
-      NATS_URL: env.natsUrl,
-      DATABASE_URL: env.databaseUrl,
+      ...await env.serviceEnv(SERVICE),
       LOG_LEVEL: Deno.env.get("MAILER_TEST_LOG") ?? "error",
       PROVIDER_URL: options.providerUrl,
       PROVIDER_TOKEN: "dev-token",

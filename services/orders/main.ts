@@ -6,7 +6,7 @@ import {
   provision,
   runService,
 } from "@flotilla/backbone";
-import { ORDERS_BUCKET, ordersCatalog } from "@flotilla/contracts";
+import { ORDERS_BUCKET, ordersAccess, ordersCatalog } from "@flotilla/contracts";
 import { OrderCache } from "./adapters/order_cache.ts";
 import { createApp } from "./app.ts";
 import { loadOrdersConfig, SERVICE } from "./config.ts";
@@ -19,7 +19,10 @@ const config = loadOrdersConfig();
 await runService({
   name: SERVICE,
   config,
-  needs: { nats: { catalog: mergeCatalogs(deadLetterCatalog, ordersCatalog) }, postgres: {} },
+  needs: {
+    nats: { catalog: mergeCatalogs(deadLetterCatalog, ordersCatalog), access: ordersAccess },
+    postgres: {},
+  },
   start: async (rt) => {
     const { logger, metrics, sql } = rt;
     const cache = new OrderCache({

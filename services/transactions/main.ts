@@ -1,6 +1,6 @@
 /** transactions: transfers between accounts (port 8082), settled by a saga with the ledger. */
 import { IDEMPOTENCY_BUCKET, runService } from "@flotilla/backbone";
-import { fleetCatalog } from "@flotilla/contracts";
+import { fleetCatalog, transactionsAccess } from "@flotilla/contracts";
 import { createApp } from "./app.ts";
 import { loadTransactionsConfig, SERVICE } from "./config.ts";
 import { transactionsConsumers } from "./consumers.ts";
@@ -11,7 +11,7 @@ await runService({
   name: SERVICE,
   config,
   needs: {
-    nats: { catalog: fleetCatalog },
+    nats: { catalog: fleetCatalog, access: transactionsAccess },
     postgres: { relay: true, poolSize: config.DB_POOL_SIZE },
   },
   start: async (rt) => ({

@@ -12,22 +12,20 @@
  */
 import { jetstream } from "@nats-io/jetstream";
 import { Objm } from "@nats-io/obj";
-import { connect } from "@nats-io/transport";
-import { AUDIT_EXPORTS_BUCKET, AUDIT_STREAM } from "@flotilla/contracts";
+import { AUDIT_EXPORTS_BUCKET, AUDIT_STREAM, auditlogAccess } from "@flotilla/contracts";
 import {
   auditEvent,
-  BACKBONE_SCOPE,
-  connectPostgres,
+  auditSubject,
   createLogger,
   createMetrics,
-  migrate,
-  provision,
   silentLogger,
 } from "@flotilla/backbone";
 import {
   auditlogCatalog,
+  checkpointStore,
   createApp,
   decodeCursor,
+  loadKeys,
   searchLogs,
   startIngest,
 } from "@flotilla/auditlog/testing";
@@ -66,13 +64,15 @@ const bounded = <T>(what: string, p: Promise<T>): Promise<T> => {
 
 await Bench.run("audit", async (bench) => {
   const nats = await bench.nats();
-  const pg = await bench.postgres({ databases: ["auditlog"] });
-  const nc = await connect({ servers: nats.url });
-  bench.defer(() => nc.close());
-  await provision(nc, auditlogCatalog);
-  const sql = connectPostgres({ url: pg.urlFor("auditlog"), name: "bench-audit", max: 12 });
-  bench.defer(() => sql.end());
-  await migrate(sql, [BACKBONE_SCOPE, "auditlog"]);
+  const pg = await bench.postgres();
+  await bench.provision(nats, auditlogCatalog);
+  // The bench publishes and reads the raw baseline as the admin; the auditlog's parts run as
+  // the auditlog: its NATS identity and its database's runtime role.
+  const nc = await bench.connect(nats);
+  const vars = await bench.serviceEnv(auditlogAccess, nats, pg);
+  const sql = await bench.serviceSql(vars, "bench-audit", 12);
+  const serviceNc = await bench.connect(nats, auditlogAccess.service);
+  const { chainKeys, checkpointKeys } = await loadKeys(vars);
   const js = jetstream(nc);
   log(`load average at start: ${loadAverage()} (${navigator.hardwareConcurrency} cores)`);
   log(
@@ -99,7 +99,7 @@ await Bench.run("audit", async (bench) => {
       after: { balance: i + 10, currency: "EUR" },
       metadata: { request_id: `req-${i}` },
     });
-    return js.publish("audit.recorded", encoder.encode(JSON.stringify(e)), { msgID: e.id });
+    return js.publish(auditSubject(e.source), encoder.encode(JSON.stringify(e)), { msgID: e.id });
   });
   log(`publish: ${rate(N, (performance.now() - t0) / 1000)} events/s`);
 
@@ -119,10 +119,11 @@ await Bench.run("audit", async (bench) => {
   const metrics = createMetrics("auditlog", { process: false });
   t0 = performance.now();
   const consumers = startIngest({
-    nc,
+    nc: serviceNc,
     sql,
     logger: createLogger({ service: "bench-audit", level: "warn" }),
     metrics,
+    chainKeys,
   }, { AUDIT_BATCH_SIZE: BATCH, AUDIT_BATCH_WAIT_MS: 20, AUDIT_PIPELINES: PIPELINES });
   await waitFor("ingest", async () => {
     const [{ seq }] = await sql<{ seq: string }[]>`select seq from audit_chain_head`;
@@ -149,7 +150,10 @@ await Bench.run("audit", async (bench) => {
     logger: silentLogger,
     metrics,
     sql,
-    exportsBucket: () => new Objm(nc).open(AUDIT_EXPORTS_BUCKET),
+    exportsBucket: () => new Objm(serviceNc).open(AUDIT_EXPORTS_BUCKET),
+    chainKeys,
+    checkpointKeys,
+    checkpoints: checkpointStore(jetstream(serviceNc)),
   });
   const port = freePort();
   const server = Deno.serve({ hostname: "127.0.0.1", port, onListen: () => {} }, app.fetch);
@@ -168,9 +172,10 @@ await Bench.run("audit", async (bench) => {
 
   // 4. Top up to ROWS rows (10,000 actors, 100,000 targets, a year of timestamps), then query.
   t0 = performance.now();
+  const admin = bench.adminSql(pg, "auditlog", 1);
   await bounded(
     "generate rows",
-    sql`
+    admin`
     insert into audit_logs (seq, event_id, occurred_at, actor_type, actor_id, actor_ip,
       actor_user_agent, action, target_type, target_id, service, correlation_id, changes,
       metadata, prev_hash, hash)
@@ -182,7 +187,9 @@ await Bench.run("audit", async (bench) => {
       case when g % 2 = 0 then 'accounts' else 'transactions' end, 'corr-' || (g / 3),
       jsonb_build_object('before', null, 'after', jsonb_build_object('balance', g)),
       jsonb_build_object('request_id', 'req-' || g), repeat('0', 64), repeat('0', 64)
-    from generate_series(${N + 1}::bigint, ${ROWS}::bigint) g`.then(() => sql`analyze audit_logs`),
+    from generate_series(${N + 1}::bigint, ${ROWS}::bigint) g`.then(() =>
+      admin`analyze audit_logs`
+    ),
   );
   const [{ n: total }] = await sql<{ n: number }[]>`select count(*)::int as n from audit_logs`;
   log(

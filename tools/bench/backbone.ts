@@ -1,25 +1,23 @@
 /**
  * `deno task bench backbone [--events N]`: in one run, on throw-away nats-server and PostgreSQL
  * (durable settings: fsync on),
- *  1. raw JetStream: publish N events (pipelined) while a pull consumer consumes and acks them;
+ *  1. raw JetStream: publish N events (pipelined) while a pull consumer consumes and acks them
+ *     (as the admin: no permissions to check);
  *  2. the full path: services write N events to the outbox (100 per transaction, 4 writers),
- *     the relay publishes them, the consumer runtime (batch mode) records each in the inbox;
+ *     the relay publishes them, the consumer runtime (batch mode) records each in the inbox,
+ *     as a service does: its own NATS identity (permissions on) and database role;
  * and prints both rates in events/s and their ratio.
  */
 import { AckPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { connect } from "@nats-io/transport";
 import { z } from "zod";
 import {
-  BACKBONE_SCOPE,
-  connectPostgres,
   createEvent,
   deadLetterCatalog,
+  defineAccess,
   defineCatalog,
   enqueue,
   mergeCatalogs,
-  migrate,
   OutboxRelay,
-  provision,
   silentLogger,
   startConsumer,
 } from "@flotilla/backbone";
@@ -48,11 +46,19 @@ const catalog = mergeCatalogs(
   }),
 );
 
+/** The full path's writer and consumer, as one service. */
+const benchAccess = defineAccess({
+  service: "bench",
+  publishes: ["bench.happened"],
+  consumes: [{ stream: "BENCH", durable: "bench-worker" }],
+  database: {},
+});
+
 await Bench.run("backbone", async (bench) => {
-  const nats = await bench.nats();
-  const pg = await bench.postgres({ databases: ["bench"] });
-  const nc = await connect({ servers: nats.url });
-  await provision(nc, catalog);
+  const nats = await bench.nats([{ catalog, access: [benchAccess] }]);
+  const pg = await bench.postgres();
+  const nc = await bench.connect(nats);
+  await bench.provision(nats, catalog);
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
   const payload = (i: number) =>
@@ -99,11 +105,18 @@ await Bench.run("backbone", async (bench) => {
   );
 
   // 2. Full path: outbox (same transaction as the writer's state) → relay → consumer + inbox.
-  const sql = connectPostgres({ url: pg.urlFor("bench"), name: "bench", max: 12 });
-  await migrate(sql, [BACKBONE_SCOPE]);
-  const relay = new OutboxRelay({ sql, nc, logger: silentLogger, batchSize: 1_000, pollMs: 200 });
+  const vars = await bench.serviceEnv(benchAccess, nats, pg);
+  const sql = await bench.serviceSql(vars, "bench", 12);
+  const serviceNc = await bench.connect(nats, benchAccess.service);
+  const relay = new OutboxRelay({
+    sql,
+    nc: serviceNc,
+    logger: silentLogger,
+    batchSize: 1_000,
+    pollMs: 200,
+  });
   const consumer = startConsumer<{ i: number }>({
-    nc,
+    nc: serviceNc,
     sql,
     catalog,
     stream: "BENCH",
@@ -172,6 +185,4 @@ await Bench.run("backbone", async (bench) => {
   console.log(`ratio drain/raw:      ${(drainRate / rawRate).toFixed(2)}`);
   await consumer.stop();
   await relay.stop();
-  await sql.end();
-  await nc.close();
 });

@@ -1,7 +1,7 @@
 /**
  * `deno task bench cqrs`: users, listings and listing-view as processes on their own nats-server
- * and PostgreSQL (temp dirs, 127.0.0.1 only, durable Postgres settings), bounded to about a
- * minute. It prints:
+ * and PostgreSQL (temp dirs, 127.0.0.1 only, durable Postgres settings, each service as its
+ * own NATS identity and database role), bounded to about a minute. It prints:
  * - query: listing-view with --listings rows (bulk-loaded into its table, 1,000 users), each
  *   query shape run --queries times sequentially over HTTP: p50/p99 per shape and overall;
  * - projection lag, with those rows in place: listings of 20 users POSTed open-loop at --rate per second
@@ -14,7 +14,8 @@
  * (Gateway overhead is measured by `deno task bench gateway`.)
  */
 import { parseArgs } from "node:util";
-import postgres from "postgres";
+import type { ServiceAccess } from "@flotilla/backbone";
+import { fleetCatalog, listingsAccess, listingViewAccess, usersAccess } from "@flotilla/contracts";
 import { testIdentity } from "@flotilla/testkit";
 import { ascending, Bench, loadAverage, ms, percentile, postJson } from "./kit/mod.ts";
 
@@ -39,18 +40,16 @@ const missed = await Bench.run("cqrs", async (bench) => {
   let failed = false;
   const nats = await bench.nats();
   // --fast-pg turns fsync off: shows how much of the lag is the disk.
-  const pg = await bench.postgres({
-    fast: values["fast-pg"],
-    databases: ["users", "listings", "listing_view"],
-  });
-  const start = async (name: string, database: string) =>
-    (await bench.service(`services/${name}/main.ts`, {
-      env: { NATS_URL: nats.url, DATABASE_URL: pg.urlFor(database) },
+  const pg = await bench.postgres({ fast: values["fast-pg"] });
+  await bench.provision(nats, fleetCatalog);
+  const start = async (access: ServiceAccess) =>
+    (await bench.service(`services/${access.service}/main.ts`, {
+      env: await bench.serviceEnv(access, nats, pg),
     })).url;
   const [users, listings, view] = await Promise.all([
-    start("users", "users"),
-    start("listings", "listings"),
-    start("listing-view", "listing_view"),
+    start(usersAccess),
+    start(listingsAccess),
+    start(listingViewAccess),
   ]);
   const post = async (url: string, body: unknown) => {
     const res = await postJson(url.startsWith(`${users}/`) ? "users" : "listings", url, body);
@@ -77,8 +76,7 @@ const missed = await Bench.run("cqrs", async (bench) => {
   );
 
   // --- listing-view queries over LISTINGS rows --------------------------------------------
-  const sql = postgres(pg.urlFor("listing_view"), { max: 1, onnotice: () => {} });
-  bench.defer(() => sql.end({ timeout: 5 }));
+  const sql = bench.adminSql(pg, "listing_view", 1);
   const loaded = performance.now();
   await sql`
     insert into view_users (id, name, created_at, updated_at, version)

@@ -2,8 +2,8 @@
  * `deno task bench gateway [--seconds N] [--connections N]`: gateway overhead, in one run, in
  * two set-ups, each loaded with wrk (installed first when missing), alternating direct →
  * through the gateway twice:
- *  1. service: the real listing-view service (its own process, on a throw-away nats-server and
- *     PostgreSQL, 20 listings fed through its streams) behind the real gateway process;
+ *  1. service: the real listing-view service (its own process, as itself, on a throw-away
+ *     nats-server and PostgreSQL, 20 listings fed through its streams) behind the real gateway;
  *     this is the issue's "through the gateway vs direct to the service" (target ratio ≥ 0.6);
  *  2. stub: a stub upstream on the services' HTTP stack (`createHttpApp`) that answers the same
  *     page from memory: the worst case, where the gateway's own work is all there is to compare.
@@ -14,7 +14,7 @@
  */
 import { jetstream } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
-import { connect } from "@nats-io/transport";
+import type { NatsConnection } from "@nats-io/transport";
 import {
   API_KEYS_BUCKET,
   apiKeysCatalog,
@@ -24,11 +24,10 @@ import {
   createMetrics,
   gatewayTokens,
   IdentityVerifier,
-  provision,
   silentLogger,
   subjectOf,
 } from "@flotilla/backbone";
-import { fleetCatalog } from "@flotilla/contracts";
+import { fleetCatalog, listingViewAccess } from "@flotilla/contracts";
 import { freePort } from "@flotilla/infra";
 import { testIdentity } from "@flotilla/testkit";
 import {
@@ -79,16 +78,10 @@ const PAGE = "/api/v1/listing-view?page_num=1&page_size=20";
 const load = (url: string, s: number, headers: Record<string, string>) =>
   wrk(url, { seconds: s, connections, threads: 1, headers });
 
-/** An API key, made the way `deno task keys create` makes one, in the bench's NATS. */
-async function apiKey(natsUrl: string): Promise<string> {
-  const nc = await connect({ servers: natsUrl });
-  try {
-    await provision(nc, apiKeysCatalog);
-    const kv = await new Kvm(nc).open(API_KEYS_BUCKET);
-    return (await createApiKey(kv, { name: "bench", scopes: ["listings:read"] })).key;
-  } finally {
-    await nc.close();
-  }
+/** An API key, made the way `deno task keys create` makes one (as the admin), in the bench's NATS. */
+async function apiKey(nc: NatsConnection): Promise<string> {
+  const kv = await new Kvm(nc).open(API_KEYS_BUCKET);
+  return (await createApiKey(kv, { name: "bench", scopes: ["listings:read"] })).key;
 }
 
 function startGateway(bench: Bench, upstreamUrl: string, natsUrl: string): Promise<BenchService> {
@@ -115,9 +108,9 @@ async function compare(
   direct: string,
   through: string,
   gatewayPid: number,
-  natsUrl: string,
+  admin: NatsConnection,
 ): Promise<number> {
-  const key = { authorization: `Bearer ${await apiKey(natsUrl)}` };
+  const key = { authorization: `Bearer ${await apiKey(admin)}` };
   const token = await testIdentity.headers("listing-view");
   await load(direct, 1, token); // warm-up, not counted
   await load(through, 1, key);
@@ -156,8 +149,7 @@ async function compare(
 }
 
 /** Feeds one user and 20 listings through the streams, the way the write sides would. */
-async function feedListings(natsUrl: string): Promise<void> {
-  const nc = await connect({ servers: natsUrl });
+async function feedListings(nc: NatsConnection): Promise<void> {
   const js = jetstream(nc);
   const micros = Date.now() * 1000;
   const publish = async (type: string, subject: number, data: unknown) => {
@@ -183,21 +175,22 @@ async function feedListings(natsUrl: string): Promise<void> {
       version: 1,
     });
   }
-  await nc.close();
 }
 
 /** The real listing-view on its own infrastructure, with a page of listings to serve. */
 function serviceScenario(): Promise<number | undefined> {
   return Bench.run("gateway", async (bench) => {
     const nats = await bench.nats();
-    const pg = await bench.postgres({ fast: true, databases: ["listing_view"] });
+    const pg = await bench.postgres({ fast: true });
     try {
+      await bench.provision(nats, fleetCatalog);
       const { url: service } = await bench.service("services/listing-view/main.ts", {
         logLevel: "error",
-        env: { NATS_URL: nats.url, DATABASE_URL: pg.urlFor("listing_view") },
+        env: await bench.serviceEnv(listingViewAccess, nats, pg),
         readyPath: "/healthz",
       });
-      await feedListings(nats.url);
+      const admin = await bench.connect(nats);
+      await feedListings(admin);
       const deadline = Date.now() + 30_000;
       let count = 0;
       while (Date.now() < deadline && count < 20) {
@@ -213,7 +206,7 @@ function serviceScenario(): Promise<number | undefined> {
         service + PAGE,
         gateway.url + PAGE,
         gateway.child.pid,
-        nats.url,
+        admin,
       );
     } catch (err) {
       console.log(`[service] skipped: ${err instanceof Error ? err.message : err}`);
@@ -225,12 +218,14 @@ function serviceScenario(): Promise<number | undefined> {
 function stubScenario(): Promise<number> {
   return Bench.run("gateway-stub", async (bench) => {
     const nats = await bench.nats();
+    await bench.provision(nats, apiKeysCatalog);
     const port = freePort();
     bench.deno([new URL(import.meta.url).pathname, UPSTREAM_FLAG, String(port)], testIdentity.env);
     const stub = `http://127.0.0.1:${port}`;
     await waitForOk(stub + "/healthz");
     const gateway = await startGateway(bench, stub, nats.url);
-    return await compare("stub", stub + PAGE, gateway.url + PAGE, gateway.child.pid, nats.url);
+    const admin = await bench.connect(nats);
+    return await compare("stub", stub + PAGE, gateway.url + PAGE, gateway.child.pid, admin);
   });
 }
 

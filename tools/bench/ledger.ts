@@ -12,9 +12,7 @@
  * ledger` measures the saga without the transactions service's backpressure.
  */
 import { parseArgs } from "node:util";
-import { connect } from "@nats-io/transport";
-import { connectPostgres, provision } from "@flotilla/backbone";
-import { fleetCatalog } from "@flotilla/contracts";
+import { accountsAccess, fleetCatalog, transactionsAccess } from "@flotilla/contracts";
 import { Bench, cpuSeconds, natsPid, postgresCpuSeconds, postJson } from "./kit/mod.ts";
 import { printRun, printWarmup } from "./ledger/print.ts";
 import { run, type RunContext, type RunResult } from "./ledger/run.ts";
@@ -47,32 +45,20 @@ await Bench.run("ledger", async (bench) => {
       }`,
   );
   const nats = await bench.nats();
-  const pg = await bench.postgres({
-    fast: !args.durable,
-    databases: ["accounts", "transactions"],
-  });
-  const nc = await connect({ servers: nats.url });
-  bench.defer(() => nc.close());
-  await provision(nc, fleetCatalog);
+  const pg = await bench.postgres({ fast: !args.durable });
+  await bench.provision(nats, fleetCatalog);
 
-  const common = { NATS_URL: nats.url, DB_POOL_SIZE: "16" };
   const [accounts, transactions] = await Promise.all([
     bench.service("services/accounts/main.ts", {
-      env: { ...common, DATABASE_URL: pg.urlFor("accounts") },
+      env: { ...await bench.serviceEnv(accountsAccess, nats, pg), DB_POOL_SIZE: "16" },
     }),
     bench.service("services/transactions/main.ts", {
-      env: { ...common, DATABASE_URL: pg.urlFor("transactions") },
+      env: { ...await bench.serviceEnv(transactionsAccess, nats, pg), DB_POOL_SIZE: "16" },
     }),
   ]);
   const natsProcess = await natsPid(nats);
-  const accountsSql = connectPostgres({ url: pg.urlFor("accounts"), name: "bench", max: 2 });
-  const transactionsSql = connectPostgres({
-    url: pg.urlFor("transactions"),
-    name: "bench",
-    max: 2,
-  });
-  bench.defer(() => accountsSql.end({ timeout: 1 }));
-  bench.defer(() => transactionsSql.end({ timeout: 1 }));
+  const accountsSql = bench.adminSql(pg, "accounts");
+  const transactionsSql = bench.adminSql(pg, "transactions");
   const ctx: RunContext = {
     transactionsUrl: transactions.url,
     transactionsSql,
@@ -86,7 +72,7 @@ await Bench.run("ledger", async (bench) => {
       nats: (await cpuSeconds(natsProcess)) ?? 0,
       "bench clients": (await cpuSeconds(Deno.pid)) ?? 0,
     }),
-    trace: args.trace ? nc : undefined,
+    trace: args.trace ? await bench.connect(nats) : undefined,
   };
 
   // Accounts: 1..ACCOUNTS with 1,000.00 each, and one hot account with 10,000,000.00.

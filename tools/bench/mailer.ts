@@ -2,13 +2,15 @@
  * `deno task bench mailer [clients] [concurrency] [replicas]`: one mailing to 50,000 clients
  * through the provider simulator, at 0 ms and at 50 ms simulated latency; prints messages/s
  * delivered. Starts its own nats-server, PostgreSQL, simulator and mailer process(es) (all on
- * 127.0.0.1, temp dirs), and stops them. Bounded: each run gives up after RUN_TIMEOUT_MS.
+ * 127.0.0.1, temp dirs; the mailer as its own NATS identity and database role), and stops them.
+ * Bounded: each run gives up after RUN_TIMEOUT_MS.
  */
-import postgres from "postgres";
-import { ensureDatabase, freePort, startNats, startPostgres } from "@flotilla/infra";
+import { fleetCatalog, mailerAccess } from "@flotilla/contracts";
+import { freePort } from "@flotilla/infra";
 import { seedClients } from "@flotilla/mailer/testing";
 import { testIdentity } from "@flotilla/testkit";
 import { startProviderSim } from "../provider-sim/main.ts";
+import { Bench } from "./kit/mod.ts";
 
 const CLIENTS = Number(Deno.args[0] ?? 50_000);
 const CONCURRENCY = Number(Deno.args[1] ?? 256);
@@ -17,64 +19,30 @@ const LATENCIES = [0, 50];
 const RUN_TIMEOUT_MS = 240_000;
 const TARGET_AT_50MS = 2_000;
 
-const dir = await Deno.makeTempDir({ prefix: "flotilla-bench-mailer-" });
-await Deno.chmod(dir, 0o755);
-const nats = await startNats({ dir: `${dir}/nats` });
-const pg = await startPostgres({ dir: `${dir}/pg`, fast: true });
-await ensureDatabase(pg.url, "mailer");
-const databaseUrl = pg.urlFor("mailer");
-const sim = startProviderSim({ port: freePort() });
-const ports = Array.from({ length: REPLICAS }, () => freePort());
-const mailerUrl = `http://127.0.0.1:${ports[0]}`;
-const children = ports.map((port) =>
-  new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL("../../services/mailer/main.ts", import.meta.url).pathname],
-    env: {
-      PORT: String(port),
-      NATS_URL: nats.url,
-      DATABASE_URL: databaseUrl,
-      PROVIDER_URL: sim.url,
-      PROVIDER_TOKEN: "dev-token",
-      LOG_LEVEL: "warn",
-      SENDER_CONCURRENCY: String(CONCURRENCY),
-      SCHEDULER_INTERVAL_MS: "200",
-      ...testIdentity.env,
-    },
-    stdout: "null",
-    stderr: "inherit",
-  }).spawn()
-);
-const sql = postgres(databaseUrl, { max: 2, onnotice: () => {} });
-
-async function cleanup() {
-  for (const child of children) {
-    try {
-      child.kill("SIGTERM");
-    } catch { /* gone */ }
-    await child.status;
-  }
-  await sql.end({ timeout: 1 }).catch(() => {});
-  await sim.stop();
-  await nats.stop();
-  await pg.stop();
-  await Deno.remove(dir, { recursive: true }).catch(() => {});
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const PROVIDER_TOKEN = "bench-token";
 
-try {
-  const ready = Date.now() + 60_000;
-  for (const port of ports) {
-    while (true) {
-      const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then(async (r) => {
-        await r.body?.cancel();
-        return r.ok;
-      }).catch(() => false);
-      if (ok) break;
-      if (Date.now() > ready) throw new Error("the mailer did not become ready");
-      await sleep(200);
-    }
-  }
+await Bench.run("mailer", async (bench) => {
+  const nats = await bench.nats();
+  const pg = await bench.postgres({ fast: true });
+  await bench.provision(nats, fleetCatalog);
+  const identity = await bench.serviceEnv(mailerAccess, nats, pg);
+  const sim = startProviderSim({ port: freePort(), token: PROVIDER_TOKEN });
+  bench.defer(() => sim.stop());
+  const mailers = await Promise.all(
+    Array.from({ length: REPLICAS }, () =>
+      bench.service("services/mailer/main.ts", {
+        env: {
+          ...identity,
+          PROVIDER_URL: sim.url,
+          PROVIDER_TOKEN,
+          SENDER_CONCURRENCY: String(CONCURRENCY),
+          SCHEDULER_INTERVAL_MS: "200",
+        },
+      })),
+  );
+  const mailerUrl = mailers[0].url;
+  const sql = bench.adminSql(pg, "mailer");
 
   const seeded = Date.now();
   const zones = ["Europe/Moscow", "Asia/Vladivostok", "America/New_York"];
@@ -135,6 +103,4 @@ try {
         `(${(at50.rate / TARGET_AT_50MS).toFixed(2)}× target)`,
     );
   }
-} finally {
-  await cleanup();
-}
+});

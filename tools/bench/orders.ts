@@ -1,6 +1,7 @@
 /**
  * `deno task bench orders`: the orders service on its own nats-server and PostgreSQL (temp dirs,
- * 127.0.0.1 only), bounded in count and time (about two minutes). It prints:
+ * 127.0.0.1 only; the service as its own NATS identity and database role, the bench publishing
+ * as the admin), bounded in count and time (about two minutes). It prints:
  * - ingest: 50,000 valid orders published; time until all are readable over HTTP, in orders/s,
  *   and the raw JetStream consume+ack rate of the same 50,000 messages in the same run;
  * - read: 1,000 cached orders, 50 connections, 10 s, random ids (wrk), against
@@ -12,9 +13,8 @@
  * Options: --orders 50000 --duration 10 --connections 50.
  * The phases live in tools/bench/orders/.
  */
-import { connect } from "@nats-io/transport";
-import { deadLetterCatalog, mergeCatalogs, provision } from "@flotilla/backbone";
-import { ordersCatalog } from "@flotilla/contracts";
+import { deadLetterCatalog, mergeCatalogs } from "@flotilla/backbone";
+import { ordersAccess, ordersCatalog } from "@flotilla/contracts";
 import { Bench, loadAverage, numberFlags, requireWrk } from "./kit/mod.ts";
 import { backlog, memory, rssOf } from "./orders/backlog.ts";
 import { OrdersBench } from "./orders/context.ts";
@@ -26,14 +26,12 @@ async function bench(): Promise<void> {
   const flags = numberFlags({ orders: 50_000, duration: 10, connections: 50 });
   await Bench.run("orders", async (bench) => {
     const nats = await bench.nats();
-    const pg = await bench.postgres({ databases: ["orders"] });
-    const nc = await connect({ servers: nats.url });
-    bench.defer(() => nc.close());
-    await provision(nc, mergeCatalogs(deadLetterCatalog, ordersCatalog));
+    const pg = await bench.postgres();
+    const nc = await bench.connect(nats);
+    await bench.provision(nats, mergeCatalogs(deadLetterCatalog, ordersCatalog));
     const service = await bench.service("services/orders/main.ts", {
       env: {
-        NATS_URL: nats.url,
-        DATABASE_URL: pg.urlFor("orders"),
+        ...await bench.serviceEnv(ordersAccess, nats, pg),
         ORDERS_CACHE_ENTRIES: String(2 * flags.orders + 10_000),
       },
     });

@@ -217,7 +217,11 @@ if (import.meta.main) {
   const sim = startProviderSim({
     port: Number(Deno.env.get("PORT") ?? 8090),
     hostname: Deno.env.get("HOST") ?? "0.0.0.0",
-    token: Deno.env.get("PROVIDER_TOKEN") ?? "dev-token",
+    // The token the mailer must send: PROVIDER_TOKEN, or the file PROVIDER_TOKEN_FILE names.
+    token: Deno.env.get("PROVIDER_TOKEN") ??
+      (Deno.env.get("PROVIDER_TOKEN_FILE")
+        ? Deno.readTextFileSync(Deno.env.get("PROVIDER_TOKEN_FILE")!).trim()
+        : "dev-token"),
   });
   console.log(JSON.stringify({ msg: "provider simulator listening", url: sim.url }));
 }

@@ -1,5 +1,8 @@
-/** A service-shaped worker for the shutdown tests: batch consumer writing one row per event. */
-import { testCatalog } from "@flotilla/testkit";
+/**
+ * A service-shaped worker for the shutdown tests: batch consumer writing one row per event
+ * into `effects` (the test creates the table: the worker's role cannot).
+ */
+import { testAccess, testCatalog } from "@flotilla/testkit";
 import { baseShape, env, loadConfig } from "../config.ts";
 import { createHttpApp } from "../http/app.ts";
 import { gatewayTokens } from "../http/auth.ts";
@@ -9,10 +12,8 @@ const config = loadConfig({ ...baseShape("test", 8999), BATCH_DELAY_MS: env.mill
 await runService({
   name: "batch-worker",
   config,
-  needs: { nats: { catalog: testCatalog }, postgres: { migrations: "none" } },
-  start: async (rt) => {
-    await rt
-      .sql`create table if not exists effects (n int primary key, at timestamptz default now())`;
+  needs: { nats: { catalog: testCatalog, access: testAccess }, postgres: { migrations: "none" } },
+  start: (rt) => {
     return {
       app: createHttpApp({ ...rt, authenticator: gatewayTokens(rt.identity) }),
       consumers: [{

@@ -5,15 +5,21 @@
  * ValidationError that names the failing field (and dead-letters the message). Text the table
  * could not store (NUL, a lone surrogate) reaches JSON only as a `\u` escape: an event with
  * such an escape always takes the catalog decoder.
+ *
+ * Either way the event's declared `source` must be the service its subject names
+ * (`audit.<service>.recorded`): NATS lets each service publish only its own subject, so an
+ * event claiming another source is forged, and is dead-lettered with that reason.
  */
 import type { JsMsg } from "@nats-io/jetstream";
 import {
   AUDIT_RECORDED,
   type AuditData,
+  auditSubjectSource,
   type Catalog,
   type Decoder,
   type Envelope,
   envelopeDecoder,
+  ValidationError,
 } from "@flotilla/backbone";
 
 const ACTION = /^[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)+$/;
@@ -52,7 +58,7 @@ export function isPlainAuditEvent(raw: unknown): raw is Envelope<AuditData> {
 
 export function auditDecoder(catalog: Catalog): Decoder<AuditData> {
   const full = envelopeDecoder<AuditData>(catalog);
-  return (msg: JsMsg) => {
+  const decode = (msg: JsMsg) => {
     const text = decoder.decode(msg.data);
     if (UNSAFE_ESCAPE.test(text)) return full(msg);
     let raw: unknown;
@@ -66,5 +72,16 @@ export function auditDecoder(catalog: Catalog): Decoder<AuditData> {
       return raw;
     }
     return full(msg);
+  };
+  return (msg: JsMsg) => {
+    const event = decode(msg);
+    const publisher = auditSubjectSource(msg.subject);
+    if (publisher !== event.source) {
+      throw ValidationError.of("Cannot store audit event", [{
+        path: "source",
+        message: `"${event.source}" is not the service its subject names (${msg.subject})`,
+      }]);
+    }
+    return event;
   };
 }

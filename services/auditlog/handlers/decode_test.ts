@@ -1,12 +1,14 @@
 import assert from "node:assert/strict";
 import type { JsMsg } from "@nats-io/jetstream";
-import { envelopeDecoder } from "@flotilla/backbone";
+import { auditSubject, envelopeDecoder } from "@flotilla/backbone";
 import { auditlogCatalog } from "../catalog.ts";
 import { sampleEvent } from "../testing.ts";
 import { auditDecoder, isPlainAuditEvent } from "./decode.ts";
 
-const msg = (value: unknown) =>
-  ({ data: new TextEncoder().encode(JSON.stringify(value)) }) as JsMsg;
+const msg = (value: unknown, subject = auditSubject(sourceOf(value))) =>
+  ({ subject, data: new TextEncoder().encode(JSON.stringify(value)) }) as JsMsg;
+const sourceOf = (value: unknown) =>
+  String((value as { source?: unknown } | null)?.source ?? "accounts");
 const fast = auditDecoder(auditlogCatalog);
 const full = envelopeDecoder(auditlogCatalog);
 
@@ -70,4 +72,18 @@ Deno.test("the fast decoder agrees with the catalog's zod schemas on every varia
 Deno.test("the fast path takes events as createEvent builds them", () => {
   assert.equal(isPlainAuditEvent(JSON.parse(JSON.stringify(good))), true);
   assert.equal(isPlainAuditEvent({ ...good, time: "2026-01-01T01:00:00+01:00" }), false);
+});
+
+Deno.test("an event whose source is not the service its subject names is refused", () => {
+  const event = sampleEvent(2); // from accounts
+  assert.equal(fast(msg(event, auditSubject("accounts"))).source, "accounts");
+  for (const subject of [auditSubject("users"), "audit.recorded"]) {
+    assert.throws(
+      () => fast(msg(event, subject)),
+      /source: "accounts" is not the service its subject names/,
+      subject,
+    );
+  }
+  const slow = { ...event, time: "2026-01-01T01:00:00+01:00" }; // through the catalog decoder
+  assert.throws(() => fast(msg(slow, auditSubject("users"))), /is not the service/);
 });

@@ -1,6 +1,9 @@
 /** `/api/v1/audit-logs`: query newest first, read one, verify the chain. No updates, no deletes. */
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter, NotFoundError, requires, safeText, type Sql } from "@flotilla/backbone";
+import type { CheckpointStore } from "../adapters/checkpoints.ts";
+import type { ChainKeys } from "../domain/chain.ts";
+import type { CheckpointKeys } from "../domain/checkpoint.ts";
 import { findLog, searchLogs, verifyChain } from "../adapters/audit_repo.ts";
 import { checkRange, decodeCursor, encodeCursor } from "../domain/query.ts";
 import {
@@ -11,7 +14,12 @@ import {
   verifySchema,
 } from "./schemas.ts";
 
-export function auditLogRoutes(deps: { sql: Sql }) {
+export function auditLogRoutes(deps: {
+  sql: Sql;
+  chainKeys: ChainKeys;
+  checkpointKeys: CheckpointKeys;
+  checkpoints: CheckpointStore;
+}) {
   const { sql } = deps;
   const router = createRouter();
 
@@ -46,7 +54,8 @@ export function auditLogRoutes(deps: { sql: Sql }) {
       method: "get",
       path: "/verify",
       ...requires("admin"),
-      summary: "Walk the hash chain and report the first row that was altered or removed",
+      summary: "Walk the hash chain and report the first row that was altered or removed, " +
+        "and the last signed checkpoint the chain still matches",
       responses: {
         200: {
           description: "The chain report (ok: false names the first break)",
@@ -54,7 +63,10 @@ export function auditLogRoutes(deps: { sql: Sql }) {
         },
       },
     }),
-    async (c) => c.json(await verifyChain(sql), 200),
+    async (c) => {
+      const keys = { chain: deps.chainKeys, checkpoints: deps.checkpointKeys };
+      return c.json(await verifyChain(sql, keys, await deps.checkpoints.all()), 200);
+    },
   );
   return router;
 }

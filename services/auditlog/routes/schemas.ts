@@ -54,12 +54,16 @@ export const auditLogSchema = z.object({
   metadata: z.record(z.string(), z.unknown()),
   prev_hash: z.string(),
   hash: z.string(),
+  /** The chain key that hashed it; null for rows from before the chain was keyed. */
+  key_id: z.string().nullable(),
 }).openapi("AuditLog");
 
 export const pageSchema = z.object({
   data: z.array(auditLogSchema),
   next_cursor: z.string().nullable(),
 }).openapi("AuditLogPage");
+
+const checkpointSchema = z.object({ seq: z.number().int(), hash: z.string(), time: z.string() });
 
 export const verifySchema = z.object({
   ok: z.boolean(),
@@ -68,9 +72,14 @@ export const verifySchema = z.object({
   first_break: z.object({
     seq: z.number().int(),
     event_id: z.string().nullable(),
-    reason: z.enum(["altered", "removed", "relinked", "tail_removed"]),
+    reason: z.enum(["altered", "removed", "relinked", "tail_removed", "unknown_key"]),
     detail: z.string(),
   }).nullable(),
+  checkpoints: z.object({
+    checked: z.number().int(),
+    last_matching: checkpointSchema.nullable(),
+    first_mismatch: checkpointSchema.extend({ detail: z.string() }).nullable(),
+  }),
 }).openapi("AuditChainReport");
 
 export const exportSchema = z.object({

@@ -4,7 +4,6 @@
  * past `maxEntries` the oldest entries leave it and reads of them go to KV.
  */
 import type { KV } from "@nats-io/kv";
-import { createInbox } from "@nats-io/nats-core";
 import type { NatsConnection } from "@nats-io/transport";
 import {
   errorMessage,
@@ -12,6 +11,7 @@ import {
   type KvFollower,
   type Logger,
   type Metrics,
+  newInbox,
 } from "@flotilla/backbone";
 
 export interface OrderCacheOptions {
@@ -95,7 +95,7 @@ export class OrderCache {
    */
   putMany(entries: { uid: string; json: string }[]): Promise<void> {
     if (entries.length === 0) return Promise.resolve();
-    const inbox = createInbox();
+    const inbox = newInbox(this.#nc);
     let waiting = entries.length;
     const failures: string[] = [];
     return new Promise<void>((resolve, reject) => {

@@ -1,13 +1,19 @@
 /**
- * A bench's throw-away world: a temp directory, its own nats-server and PostgreSQL, service
- * processes, and everything undone at the end, the last started first.
+ * A bench's throw-away world: a temp directory, its own nats-server and PostgreSQL with the
+ * permissions on (as `deno task dev` and the tests run them: each service as its own NATS
+ * identity and database role; the bench drives and reads as the admin), service processes, and
+ * everything undone at the end, the last started first.
  */
+import type { NatsConnection } from "@nats-io/transport";
+import { type Catalog, connectPostgres, type ServiceAccess, type Sql } from "@flotilla/backbone";
+import { fleetAccess, fleetCatalog } from "@flotilla/contracts";
 import {
   ensureDatabase,
   freePort,
+  type Identities,
+  LocalFleet,
   type NatsServer,
   type PostgresServer,
-  startNats,
   startPostgres,
 } from "@flotilla/infra";
 import { testIdentity } from "@flotilla/testkit";
@@ -58,18 +64,73 @@ export class Bench {
     this.#undo.push(undo);
   }
 
-  async nats(): Promise<NatsServer> {
-    const nats = await startNats({ dir: `${this.dir}/nats` });
+  #fleet: LocalFleet | undefined;
+
+  /** The fleet's identities (and `more`) with the bench's generated credentials. */
+  async fleet(more: Identities = []): Promise<LocalFleet> {
+    this.#fleet ??= await LocalFleet.open(`${this.dir}/secrets`, [
+      { catalog: fleetCatalog, access: fleetAccess },
+      ...more,
+    ]);
+    return this.#fleet;
+  }
+
+  /** nats-server that knows the admin, the fleet's services and `more` identities. */
+  async nats(more: Identities = []): Promise<NatsServer> {
+    const nats = await (await this.fleet(more)).startNats({ dir: `${this.dir}/nats` });
     this.defer(() => nats.stop());
     return nats;
   }
 
-  /** PostgreSQL with `databases` created; `fast` turns fsync off. */
+  /** A NATS connection as the admin, or as `service` (its permissions, its inbox prefix). */
+  async connect(nats: NatsServer, service?: string): Promise<NatsConnection> {
+    const nc = await (await this.fleet()).connect(nats.url, service);
+    this.defer(() => nc.close());
+    return nc;
+  }
+
+  /** The provision step for a catalog, as the admin. */
+  async provision(nats: NatsServer, catalog: Catalog): Promise<void> {
+    await (await this.fleet()).provision(nats.url, catalog);
+  }
+
+  /** PostgreSQL with `databases` created (owned by the superuser); `fast` turns fsync off. */
   async postgres(options: { fast?: boolean; databases?: string[] } = {}): Promise<PostgresServer> {
     const pg = await startPostgres({ dir: `${this.dir}/pg`, fast: options.fast });
     this.defer(() => pg.stop());
-    for (const db of options.databases ?? []) await ensureDatabase(pg.url, db);
+    for (const db of options.databases ?? []) await ensureDatabase(pg.adminUrlFor("postgres"), db);
     return pg;
+  }
+
+  /** A pool on `database` as the superuser (the bench's own reads and set-up). */
+  adminSql(pg: PostgresServer, database: string, max = 2): Sql {
+    const sql = connectPostgres({ url: pg.adminUrlFor(database), name: "bench", max });
+    this.defer(() => sql.end({ timeout: 5 }));
+    return sql;
+  }
+
+  /** A pool as a service's runtime role (`vars` from `serviceEnv`): in-process service parts. */
+  async serviceSql(vars: Record<string, string>, name: string, max: number): Promise<Sql> {
+    const password = (await Deno.readTextFile(vars.DATABASE_PASSWORD_FILE)).trim();
+    const sql = connectPostgres({ url: vars.DATABASE_URL, password, name, max });
+    this.defer(() => sql.end({ timeout: 5 }));
+    return sql;
+  }
+
+  /**
+   * The provision step for a service's database (roles, migrations as the owner, grants) and
+   * the variables that run it as itself.
+   */
+  async serviceEnv(
+    access: ServiceAccess,
+    nats: NatsServer,
+    pg?: PostgresServer,
+    options: { database?: string } = {},
+  ): Promise<Record<string, string>> {
+    const postgres = pg
+      ? { host: `127.0.0.1:${pg.port}`, database: options.database, adminUrlFor: pg.adminUrlFor }
+      : undefined;
+    return await (await this.fleet()).serviceEnv(access.service, { natsUrl: nats.url, postgres });
   }
 
   /** `deno run -A <args>`, stopped with SIGTERM at the end. */
