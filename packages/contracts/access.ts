@@ -6,6 +6,7 @@
  * --print-permissions` prints the result.
  */
 import {
+  API_KEYS_BUCKET,
   AUDIT_RECORDED,
   defineAccess,
   IDEMPOTENCY_BUCKET,
@@ -134,7 +135,17 @@ export const mailerAccess = defineAccess({
   database: {},
 });
 
-/** Every service that connects to NATS or Postgres (the gateway connects to neither). */
+/**
+ * The gateway: NATS only, for the API keys. Its mirror follows the bucket (a watch), reads a key
+ * it has not seen yet, and writes records back: a key's last use, and the admin routes' new and
+ * revoked keys (`kv.create`, compare-and-set updates, all on `$KV.api-keys.<id>`).
+ */
+export const gatewayAccess = defineAccess({
+  service: "gateway",
+  kv: [{ bucket: API_KEYS_BUCKET, watch: true }],
+});
+
+/** Every service that connects to NATS or Postgres. */
 export const fleetAccess: readonly ServiceAccess[] = [
   accountsAccess,
   transactionsAccess,
@@ -144,6 +155,7 @@ export const fleetAccess: readonly ServiceAccess[] = [
   listingViewAccess,
   ordersAccess,
   mailerAccess,
+  gatewayAccess,
 ];
 
 export function accessOf(service: string): ServiceAccess {

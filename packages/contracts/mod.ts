@@ -21,6 +21,7 @@ export {
   accountsAccess,
   auditlogAccess,
   fleetAccess,
+  gatewayAccess,
   listingsAccess,
   listingViewAccess,
   mailerAccess,

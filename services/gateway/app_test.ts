@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { API_KEYS_BUCKET, apiKeysCatalog, runService } from "@flotilla/backbone";
+import { gatewayAccess } from "@flotilla/contracts";
 import { freePort } from "@flotilla/infra";
 import { bearer, createTestKey, integration, testEnv, testIdentity } from "@flotilla/testkit";
 import { createApp, gatewayDeps } from "./app.ts";
@@ -14,10 +15,10 @@ integration("on the launcher the gateway has NATS for its keys, and no database"
     config: loadGatewayConfig({
       PORT: String(port),
       LOG_LEVEL: "error",
-      NATS_URL: env.natsUrl,
+      ...await env.serviceEnv(SERVICE),
       ...testIdentity.env,
     }),
-    needs: { nats: { catalog: apiKeysCatalog } },
+    needs: { nats: { catalog: apiKeysCatalog, access: gatewayAccess } },
     async start(rt) {
       // @ts-expect-error: no postgres declared, so no sql
       assert.equal(rt.sql, undefined);

@@ -45,14 +45,15 @@ const upstreamUrl = () =>
   ).optional();
 
 // No DATABASE_URL: NATS only, for the API keys. No IDENTITY_PUBLIC_KEY: the gateway signs.
-const { PORT, HOST, NATS_URL, LOG_LEVEL, SHUTDOWN_TIMEOUT_MS } = baseShape(SERVICE, 8080);
+const {
+  DATABASE_URL: _database,
+  DATABASE_PASSWORD: _password,
+  IDENTITY_PUBLIC_KEY: _publicKey,
+  ...base
+} = baseShape(SERVICE, 8080);
 
 const gatewayShape = {
-  PORT,
-  HOST,
-  NATS_URL,
-  LOG_LEVEL,
-  SHUTDOWN_TIMEOUT_MS,
+  ...base,
   /** Ed25519 private key (PKCS#8, PEM or base64) that signs the identity token of each request. */
   IDENTITY_SIGNING_KEY: z.string({
     error: "the gateway's Ed25519 signing key (PKCS#8 as PEM or base64) is required; " +

@@ -13,7 +13,7 @@ import {
 import { freePort } from "@flotilla/infra";
 import { createTestKey, type TestEnv, testIdentity } from "@flotilla/testkit";
 import { createApp, gatewayDeps } from "./app.ts";
-import { loadGatewayConfig } from "./config.ts";
+import { loadGatewayConfig, SERVICE } from "./config.ts";
 
 export { ROUTES, UPSTREAM_ENV, UPSTREAM_NAMES } from "./config.ts";
 
@@ -85,8 +85,8 @@ export interface TestGateway extends AsyncDisposable {
 }
 
 /**
- * The gateway app on a real socket, its keys in `testEnv`'s bucket; `vars` is read like the
- * process environment.
+ * The gateway app on a real socket, its keys in `testEnv`'s bucket, read and written as the
+ * gateway (its NATS identity); `vars` is read like the process environment.
  */
 export async function startGateway(
   testEnv: TestEnv,
@@ -105,7 +105,10 @@ export async function startGateway(
     config,
     logger: createLogger({ service: "gateway", sink: (l) => logs.push(l) }),
     metrics: createMetrics("gateway", { process: false }),
-    keysKv: await new Kvm(await testEnv.connect()).open(API_KEYS_BUCKET),
+    // Direct gets, as the launcher opens buckets: the gateway may use no other read.
+    keysKv: await new Kvm(await testEnv.connectAs(SERVICE)).open(API_KEYS_BUCKET, {
+      allow_direct: true,
+    }),
   });
   await deps.keys.start();
   const app = createApp(deps);
