@@ -86,8 +86,11 @@ export const env = {
       error: "the gateway's Ed25519 public key (SPKI as PEM or base64) is required; " +
         "`deno task dev` writes one to .data/identity/",
     }).min(40, "expected an Ed25519 public key (SPKI as PEM or base64)"),
-  /** A secret: from the variable or from the file `<NAME>_FILE` names; never shown. */
-  secret: () => z.string().min(1).meta(SECRET),
+  /**
+   * A secret: from the variable or from the file `<NAME>_FILE` names; never shown. `schema`
+   * checks it further (its messages are shown, the value never).
+   */
+  secret: (schema: z.ZodString = z.string().min(1)) => schema.meta(SECRET),
   /** An optional secret. */
   optionalSecret: () => z.string().min(1).optional().meta(SECRET),
   /** The path of a file. */

@@ -54,11 +54,16 @@ const {
 
 const gatewayShape = {
   ...base,
-  /** Ed25519 private key (PKCS#8, PEM or base64) that signs the identity token of each request. */
-  IDENTITY_SIGNING_KEY: z.string({
-    error: "the gateway's Ed25519 signing key (PKCS#8 as PEM or base64) is required; " +
-      "`deno task dev` writes one to .data/identity/",
-  }).min(40, "expected an Ed25519 private key (PKCS#8 as PEM or base64)"),
+  /**
+   * Ed25519 private key (PKCS#8, PEM or base64) that signs the identity token of each request;
+   * a secret (never shown), so it may come from the file IDENTITY_SIGNING_KEY_FILE names.
+   */
+  IDENTITY_SIGNING_KEY: env.secret(
+    z.string({
+      error: "the gateway's Ed25519 signing key (PKCS#8 as PEM or base64) is required; " +
+        "`deno task dev` writes one to .data/identity/",
+    }).min(40, "expected an Ed25519 private key (PKCS#8 as PEM or base64)"),
+  ),
   /** Lifetime of the identity token the gateway signs for each upstream request. */
   IDENTITY_TOKEN_TTL_S: z.coerce.number().int().min(5).max(300).default(60),
   /**

@@ -29,6 +29,24 @@ Deno.test("without a signing key the gateway does not start", () => {
   );
 });
 
+Deno.test("the signing key is a secret: read from IDENTITY_SIGNING_KEY_FILE, never shown", async () => {
+  const file = await Deno.makeTempFile();
+  try {
+    await Deno.writeTextFile(file, `${KEY.IDENTITY_SIGNING_KEY}\n`);
+    const config = loadGatewayConfig({ IDENTITY_SIGNING_KEY_FILE: file });
+    assert.equal(config.IDENTITY_SIGNING_KEY, KEY.IDENTITY_SIGNING_KEY);
+  } finally {
+    await Deno.remove(file);
+  }
+  const tooShort = "MC4CAQAwBQYDK2VwBCIEI-secret";
+  assert.throws(
+    () => loadGatewayConfig({ IDENTITY_SIGNING_KEY: tooShort }),
+    (err: unknown) =>
+      err instanceof ConfigError && /IDENTITY_SIGNING_KEY: expected an Ed25519/.test(err.message) &&
+      !err.message.includes(tooShort),
+  );
+});
+
 Deno.test("trusted proxies are CIDRs or addresses; anything else is named", () => {
   const config = loadGatewayConfig({
     ...KEY,
