@@ -1,6 +1,6 @@
 /**
  * How the operator tools (provision, dlq, inspect, rebuild-view, ledger-check, migrate,
- * publish-orders) connect: NATS as the admin identity and Postgres as the superuser. Each
+ * publish-orders, keys) connect: NATS as the admin identity and Postgres as the superuser. Each
  * reads NATS_URL, NATS_NKEY (or NATS_NKEY_FILE), DATABASE_URL and DATABASE_PASSWORD (or
  * DATABASE_PASSWORD_FILE); when they are not set, the credentials `deno task dev` generated
  * under .data/ (FLOTILLA_DATA_DIR) are used, so the tools work beside a dev fleet as they are.

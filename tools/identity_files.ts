@@ -7,11 +7,9 @@ import { Kvm } from "@nats-io/kv";
 import {
   API_KEYS_BUCKET,
   apiKeyId,
-  apiKeysCatalog,
   createApiKey,
   findApiKey,
   generateIdentityKeys,
-  provision,
 } from "@flotilla/backbone";
 import { ALL_SCOPES } from "@flotilla/contracts";
 
@@ -45,12 +43,12 @@ export async function identityKeys(
 /**
  * The operator's key (every scope, `admin` included) from `path`, or a new one when the file is
  * missing or its key is not in the bucket (a fresh NATS); `created` says it was just made.
+ * `nc` is the admin's, after the provision step (which makes the bucket).
  */
 export async function operatorKey(
   nc: NatsConnection,
   path: string,
 ): Promise<{ key: string; created: boolean }> {
-  await provision(nc, apiKeysCatalog);
   const kv = await new Kvm(nc).open(API_KEYS_BUCKET);
   if (await exists(path)) {
     const key = (await Deno.readTextFile(path)).trim();

@@ -1,6 +1,7 @@
 /**
- * `deno task keys`: API keys in the fleet's bucket, straight over NATS (NATS_URL, default
- * nats://127.0.0.1:4222), for whoever runs the fleet.
+ * `deno task keys`: API keys in the fleet's bucket, straight over NATS as the admin
+ * (tools/admin.ts: NATS_URL and NATS_NKEY_FILE, or the credentials `deno task dev` keeps under
+ * .data/), for whoever runs the fleet.
  *
  *   deno task keys create --name NAME --scopes a,b[,…]|all [--user USER_ID]
  *   deno task keys list
@@ -9,7 +10,6 @@
  *
  * A new key is printed once and stored only as its SHA-256.
  */
-import { connect } from "@nats-io/transport";
 import { Kvm } from "@nats-io/kv";
 import {
   API_KEYS_BUCKET,
@@ -21,6 +21,7 @@ import {
   revokeApiKey,
 } from "@flotilla/backbone";
 import { ALL_SCOPES, isScope } from "@flotilla/contracts";
+import { connectAdminNats } from "./admin.ts";
 import { identityKeys } from "./identity_files.ts";
 
 const USAGE = `usage:
@@ -64,7 +65,10 @@ if (command === "identity") {
 }
 if (!["create", "list", "revoke"].includes(command)) fail(`unknown command: ${command ?? ""}`);
 
-const nc = await connect({ servers: Deno.env.get("NATS_URL") ?? "nats://127.0.0.1:4222" });
+const nc = await connectAdminNats("keys").catch((err) => {
+  console.error(`Cannot connect to NATS as the admin: ${err.message}`);
+  Deno.exit(1);
+});
 try {
   await provision(nc, apiKeysCatalog);
   const kv = await new Kvm(nc).open(API_KEYS_BUCKET);
