@@ -25,7 +25,7 @@ const refusal = /Permissions Violation for (Publish|Subscription) to/;
 integration(
   "accounts' credentials publish its own events and nothing else, read only its own idempotency keys, delete no stream; strangers cannot connect",
   async () => {
-    await using env = await testEnv();
+    await using env = await testEnv({ refusals: true });
     await env.provision(fleetCatalog);
     const admin = await env.connect();
     const jsm = await jetstreamManager(admin);

@@ -82,6 +82,21 @@ function sharedPostgres(): Promise<{ url: string; stop?: () => Promise<void> }> 
 export interface TestEnvOptions {
   /** A PostgreSQL cluster of its own, for tests that stop and restart Postgres. */
   ownPostgres?: boolean;
+  /**
+   * The test provokes NATS refusals on purpose. Otherwise a permission or authorization
+   * violation in nats-server's log fails the test at dispose: every service of the fleet runs
+   * within its permissions, and a test that strays from them says so here.
+   */
+  refusals?: boolean;
+}
+
+/** How nats-server logs a refused publish or subscription, and a refused connection. */
+const REFUSAL = / - (Publish Violation|Subscription Violation|authentication error) - /;
+
+/** nats-server's refusals, as it logged them. */
+async function refusalsIn(logFile: string): Promise<string[]> {
+  const log = await Deno.readTextFile(logFile).catch(() => "");
+  return log.split("\n").filter((line) => REFUSAL.test(line));
 }
 
 /** Every identity a test may run: the fleet's services and the backbone's test worker. */
@@ -184,6 +199,7 @@ export async function testEnv(options: TestEnvOptions = {}): Promise<TestEnv> {
       await Promise.all(clients.map((nc) => nc.close().catch(() => {})));
       await Promise.all(pools.map((sql) => sql.end({ timeout: 1 }).catch(() => {})));
       await nats.stop();
+      const refused = options.refusals ? [] : await refusalsIn(nats.logFile);
       if (pg) {
         await pg.stop();
       } else {
@@ -193,6 +209,12 @@ export async function testEnv(options: TestEnvOptions = {}): Promise<TestEnv> {
       }
       await admin.end({ timeout: 1 }).catch(() => {});
       await Deno.remove(dir, { recursive: true }).catch(() => {});
+      if (refused.length > 0) {
+        throw new Error(
+          `nats-server refused ${refused.length} operation(s) (testEnv({ refusals: true }) ` +
+            `if the test means to):\n${refused.slice(0, 10).join("\n")}`,
+        );
+      }
     },
   };
   return env;
