@@ -105,7 +105,7 @@ integration(
       env: {
         PORT: String(port),
         UPSTREAM_USERS: users.url,
-        NATS_URL: env.natsUrl,
+        ...await env.serviceEnv("gateway"),
         DATABASE_URL: "postgres://nobody@127.0.0.1:1/none",
         ...testIdentity.env,
       },

@@ -8,7 +8,8 @@
  *  2. stub: a stub upstream on the services' HTTP stack (`createHttpApp`) that answers the same
  *     page from memory: the worst case, where the gateway's own work is all there is to compare.
  * It prints requests/s, latency and the ratio gateway / direct for each, and the gateway
- * process's CPU time per proxied request. All on 127.0.0.1. Authenticated as in production:
+ * process's CPU time per proxied request. All on 127.0.0.1, with the permissions on (the gateway
+ * and the service each as its own NATS identity). Authenticated as in production:
  * through the gateway with an API key (the gateway checks it and signs a token per request for
  * the upstream, which verifies it); direct with one token signed for the upstream.
  */
@@ -27,8 +28,8 @@ import {
   silentLogger,
   subjectOf,
 } from "@flotilla/backbone";
-import { fleetCatalog, listingViewAccess } from "@flotilla/contracts";
-import { freePort } from "@flotilla/infra";
+import { fleetCatalog, gatewayAccess, listingViewAccess } from "@flotilla/contracts";
+import { freePort, type NatsServer } from "@flotilla/infra";
 import { testIdentity } from "@flotilla/testkit";
 import {
   Bench,
@@ -84,11 +85,16 @@ async function apiKey(nc: NatsConnection): Promise<string> {
   return (await createApiKey(kv, { name: "bench", scopes: ["listings:read"] })).key;
 }
 
-function startGateway(bench: Bench, upstreamUrl: string, natsUrl: string): Promise<BenchService> {
-  return bench.service("services/gateway/main.ts", {
+/** The gateway as itself (its NATS identity, its keys' bucket provisioned). */
+async function startGateway(
+  bench: Bench,
+  upstreamUrl: string,
+  nats: NatsServer,
+): Promise<BenchService> {
+  return await bench.service("services/gateway/main.ts", {
     logLevel: "error",
     env: {
-      NATS_URL: natsUrl,
+      ...await bench.serviceEnv(gatewayAccess, nats),
       UPSTREAM_LISTING_VIEW: upstreamUrl,
       // The limiter stays on (its cost is part of the overhead) but never refuses here.
       RATE_LIMIT_RPS: "1000000000",
@@ -200,7 +206,7 @@ function serviceScenario(): Promise<number | undefined> {
         if (count < 20) await new Promise((r) => setTimeout(r, 200));
       }
       console.log(`[service] listing-view serves ${count} listings per page`);
-      const gateway = await startGateway(bench, service, nats.url);
+      const gateway = await startGateway(bench, service, nats);
       return await compare(
         "service",
         service + PAGE,
@@ -223,7 +229,7 @@ function stubScenario(): Promise<number> {
     bench.deno([new URL(import.meta.url).pathname, UPSTREAM_FLAG, String(port)], testIdentity.env);
     const stub = `http://127.0.0.1:${port}`;
     await waitForOk(stub + "/healthz");
-    const gateway = await startGateway(bench, stub, nats.url);
+    const gateway = await startGateway(bench, stub, nats);
     const admin = await bench.connect(nats);
     return await compare("stub", stub + PAGE, gateway.url + PAGE, gateway.child.pid, admin);
   });

@@ -47,7 +47,7 @@ if (import.meta.main) {
   const dir = await Deno.makeTempDir({ prefix: "flotilla-fuzz-" });
   await Deno.chmod(dir, 0o755);
   const pg = await startPostgres({ dir: `${dir}/pg`, fast: true });
-  Deno.env.set("FLOTILLA_TEST_PG", pg.url);
+  Deno.env.set("FLOTILLA_TEST_PG", pg.adminUrlFor("postgres"));
   let report: FuzzReport;
   try {
     console.log(`fuzz: starting the fleet (seed ${seed}, ${runs} requests)…`);
