@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { freePort } from "@flotilla/infra";
-import { eventually, integration, testCatalog, testEnv } from "@flotilla/testkit";
+import { eventually, integration, testCatalog, testEnv, testIdentity } from "@flotilla/testkit";
 
 integration(
   "a service creates nothing itself: it waits for the provision step, saying what it misses",
@@ -11,7 +11,7 @@ integration(
     const port = freePort();
     const child = new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", new URL("./testdata/batch_worker.ts", import.meta.url).pathname],
-      env: { ...vars, PORT: String(port), LOG_LEVEL: "info" },
+      env: { ...vars, ...testIdentity.env, PORT: String(port), LOG_LEVEL: "info" },
       stdout: "piped",
       stderr: "piped",
     }).spawn();

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
+import { testIdentity } from "@flotilla/testkit";
 import { loadMailerConfig } from "./config.ts";
 
 Deno.test("the provider token has no default: the mailer does not start without one", () => {
-  assert.throws(() => loadMailerConfig({}), /PROVIDER_TOKEN: .*\(not set\)/);
-  assert.equal(loadMailerConfig({ PROVIDER_TOKEN: "t0k3n" }).PROVIDER_TOKEN, "t0k3n");
+  const identity = { IDENTITY_PUBLIC_KEY: testIdentity.env.IDENTITY_PUBLIC_KEY };
+  assert.throws(() => loadMailerConfig(identity), /PROVIDER_TOKEN: .*\(not set\)/);
+  assert.equal(loadMailerConfig({ ...identity, PROVIDER_TOKEN: "t0k3n" }).PROVIDER_TOKEN, "t0k3n");
 });
