@@ -16,7 +16,12 @@ export class SecretStore {
       await Deno.stat(dir);
     } catch (err) {
       if (!(err instanceof Deno.errors.NotFound)) throw err;
-      await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+      // Only the store itself is private: a recursive mkdir would give its new parents (a fresh
+      // .data) mode 0700 too, and PostgreSQL, run as another user under root, could not reach
+      // its own data there.
+      const parent = dir.slice(0, dir.lastIndexOf("/"));
+      if (parent) await Deno.mkdir(parent, { recursive: true });
+      await Deno.mkdir(dir, { mode: 0o700 });
       await Deno.chmod(dir, 0o700);
     }
     return new SecretStore(dir);
