@@ -60,10 +60,12 @@ export function consumerConfig(spec: ConsumerSpec) {
   };
 }
 
-function differs(want: Record<string, unknown>, have: Record<string, unknown>): string[] {
+/** The keys of `want` whose values the server's `have` does not hold. */
+function differs(want: Record<string, unknown>, have: object): string[] {
+  const held = new Map(Object.entries(have));
   return Object.entries(want)
     .filter(([key, value]) =>
-      value !== undefined && JSON.stringify(value) !== JSON.stringify(have[key])
+      value !== undefined && JSON.stringify(value) !== JSON.stringify(held.get(key))
     )
     .map(([key]) => key);
 }
@@ -102,7 +104,7 @@ export async function provision(
       report.created.push(`stream ${spec.name}`);
       continue;
     }
-    const changed = differs(want, info.config as unknown as Record<string, unknown>);
+    const changed = differs(want, info.config);
     // Retention and storage cannot change in place; everything else we manage can.
     const fixed = changed.filter((k) => k === "retention" || k === "storage");
     if (fixed.length > 0) {
@@ -127,7 +129,7 @@ export async function provision(
       report.created.push(`consumer ${spec.stream}/${spec.durable}`);
       continue;
     }
-    const changed = differs(want, info.config as unknown as Record<string, unknown>);
+    const changed = differs(want, info.config);
     if (changed.length > 0) {
       await jsm.consumers.update(spec.stream, spec.durable, {
         description: want.description,
@@ -154,7 +156,7 @@ export async function provision(
     if (!existing) report.created.push(name);
     else {
       const want = { max_age: ms(spec.ttlMs ?? 0), max_msgs_per_subject: spec.history ?? 1 };
-      const changed = differs(want, existing.config as unknown as Record<string, unknown>);
+      const changed = differs(want, existing.config);
       if (changed.length > 0) {
         await jsm.streams.update(`KV_${spec.bucket}`, { ...existing.config, ...want });
         report.updated.push(`${name} (${changed.join(", ")})`);
