@@ -13,7 +13,10 @@ export interface MessageContext {
   logger: Logger;
   /** Tells the server the message is still being worked on (resets its ack timer). */
   working(): void;
-  /** The W3C trace context the event was published with, to pass on to what it causes. */
+  /**
+   * The W3C trace context of this message's handling (its `process` span with tracing on, else
+   * the context it was published with), to pass on to what it causes.
+   */
   traceparent: string | undefined;
 }
 
