@@ -39,7 +39,7 @@ integration(
     await using env = await testEnv();
     await using otlp = startOtlpReceiver();
     const dbUrl = async () => env.pgServerUrl.replace(/\/[^/]*$/, `/${await env.createDatabase()}`);
-    const start = async (name: string, extra: Record<string, string> = {}) =>
+    const start = (name: string, extra: Record<string, string> = {}) =>
       spawnService(env, {
         main: `services/${name}/main.ts`,
         env: { LOG_LEVEL: "warn", ...otlp.env(name), ...extra },

@@ -26,9 +26,10 @@ import { OutboxRelay } from "./outbox.ts";
 import { provision } from "./provision.ts";
 import { retryWhile } from "./resilience.ts";
 import { Lifecycle } from "./shutdown.ts";
+import { startTelemetry, type TelemetryConfig } from "./telemetry/service.ts";
 
 /** The configuration every service has (see `baseShape`). */
-export interface BaseConfig {
+export interface BaseConfig extends TelemetryConfig {
   readonly PORT: number;
   readonly LOG_LEVEL: LogLevel;
   readonly SHUTDOWN_TIMEOUT_MS: number;
@@ -196,7 +197,6 @@ export async function runService<C extends BaseConfig, N extends Needs>(
       });
       await relay.start();
       lifecycle.defer("outbox relay", () => relay.stop());
-      metrics.setOutboxPendingSource(() => relay.pending());
     }
   }
 
@@ -220,6 +220,16 @@ export async function runService<C extends BaseConfig, N extends Needs>(
       );
     }
   }
+  await startTelemetry({
+    config,
+    logger,
+    metrics,
+    lifecycle,
+    postgres: needs.postgres,
+    sql,
+    nc: natsParts?.nats.nc,
+    consumers: parts.consumers ?? [],
+  });
   const server = Deno.serve({
     hostname: options.hostname ?? "0.0.0.0",
     port: config.PORT,

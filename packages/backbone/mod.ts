@@ -25,7 +25,7 @@ export {
   subjectOf,
 } from "./catalog.ts";
 export { type CommandDeps, type CommandMeta, type Emitter, emitting, transact } from "./command.ts";
-export { baseShape, ConfigError, env, loadConfig } from "./config.ts";
+export { baseShape, ConfigError, env, loadConfig, telemetryShape } from "./config.ts";
 export {
   type BatchContext,
   type BatchHandler,
@@ -48,8 +48,10 @@ export {
   type TransactionSql,
 } from "./db.ts";
 export {
+  DEAD_LETTER_CLASSES,
   deadLetter,
   deadLetterCatalog,
+  type DeadLetterClass,
   DeadLetterHeaders,
   DLQ_STREAM,
   DLQ_SUBJECT_PREFIX,
@@ -92,7 +94,7 @@ export { createRouter, type RouterOptions, validationHook } from "./http/router.
 export { idempotency, IDEMPOTENCY_BUCKET, idempotencyCatalog } from "./idempotency.ts";
 export { isUuid, uuidv7 } from "./ids.ts";
 export { createLogger, type Logger, type LogLevel, silentLogger } from "./log.ts";
-export { createMetrics, type Metrics } from "./metrics.ts";
+export { type BreakerStateName, createMetrics, type Metrics } from "./metrics.ts";
 export { BACKBONE_SCOPE, migrate, MigrationError } from "./migrate.ts";
 export { connectNats, type NatsHandle } from "./nats.ts";
 export {

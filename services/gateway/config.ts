@@ -3,7 +3,7 @@
  * resilience and rate-limit settings. Read once from the environment, validated, frozen.
  */
 import { z } from "zod";
-import { baseShape, env, loadConfig } from "@flotilla/backbone";
+import { baseShape, env, loadConfig, telemetryShape } from "@flotilla/backbone";
 import type { Route } from "./domain/routes.ts";
 
 export const SERVICE = "gateway";
@@ -48,6 +48,7 @@ const gatewayShape = {
   PORT,
   LOG_LEVEL,
   SHUTDOWN_TIMEOUT_MS,
+  ...telemetryShape(),
   UPSTREAM_ACCOUNTS: upstreamUrl(),
   UPSTREAM_TRANSACTIONS: upstreamUrl(),
   UPSTREAM_AUDITLOG: upstreamUrl(),

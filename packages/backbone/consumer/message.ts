@@ -31,7 +31,9 @@ export function transactionalHandle<T>(
   logger: Logger,
   handler: TransactionalHandler<T>,
 ): Handle<T> {
-  return inTransaction(sql, consumer, async (tx, fresh) => {
-    for (const d of fresh) await handler(d.event, { ...messageContext(d, logger), tx });
+  return inTransaction(sql, consumer, async (fresh, { tx, afterCommit }) => {
+    for (const d of fresh) {
+      await handler(d.event, { ...messageContext(d, logger), tx, afterCommit });
+    }
   });
 }

@@ -23,12 +23,16 @@ export interface MessageContext {
 /** A transactional consumer's context: the handler's transaction, which holds the inbox claim. */
 export interface TransactionContext extends MessageContext {
   tx: TransactionSql;
+  /** Runs `fn` once the handler's transaction has committed (metrics): never if it rolls back. */
+  afterCommit(fn: () => void): void;
 }
 
 export interface BatchContext {
   logger: Logger;
   tx: TransactionSql;
   working(): void;
+  /** Runs `fn` once the batch's transaction has committed (metrics): never if it rolls back. */
+  afterCommit(fn: () => void): void;
 }
 
 export type Handler<T = unknown, C extends MessageContext = MessageContext> = (

@@ -55,6 +55,9 @@ export function accessLog(metrics: Metrics): MiddlewareHandler<AppEnv> {
     metrics.httpRequests.labels({ method: c.req.method, route, status: String(c.res.status) })
       .inc();
     metrics.httpDuration.labels({ method: c.req.method, route }).observe(seconds);
+    if (c.res.headers.get("idempotent-replayed") === "true") {
+      metrics.idempotencyReplays.labels({ route }).inc();
+    }
     const log = c.get("logger");
     const fields = {
       method: c.req.method,
