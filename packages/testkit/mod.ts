@@ -10,3 +10,4 @@ export {
 export { testCatalog } from "./test_catalog.ts";
 export { wbOrderFixture } from "./fixtures.ts";
 export { launchBrowser } from "./browser.ts";
+export { parseMetrics, type Sample, sampleValue, seriesOf } from "./prometheus.ts";
