@@ -1,8 +1,10 @@
 /**
- * One transfer, one trace: the fleet runs with Deno's OpenTelemetry on, exporting to an
- * in-process OTLP receiver, and the spans of one transfer form one parent/child chain from the
- * gateway's request through transactions, the bus, accounts, back to transactions and on to
- * the audit log. A message that cannot be handled is a dead-letter event on its span.
+ * The fleet observed: it runs with Deno's OpenTelemetry on, exporting to an in-process OTLP
+ * receiver, and the spans of one transfer form one parent/child chain from the gateway's
+ * request through transactions, the bus, accounts, back to transactions and on to the audit
+ * log; a message that cannot be handled is a dead-letter event on its span. Then each
+ * service's /metrics tells what happened: the saga's outcomes, a replay, the dead letter by
+ * its reason class, lag per durable, the pool, and an upstream breaker that opened.
  */
 import assert from "node:assert/strict";
 import { headers as natsHeaders } from "@nats-io/nats-core";
@@ -17,7 +19,15 @@ import {
   TRANSFER_COMPLETED,
   TRANSFER_SUBMITTED,
 } from "@flotilla/contracts";
-import { eventually, integration, spawnService, testEnv } from "@flotilla/testkit";
+import {
+  eventually,
+  integration,
+  parseMetrics,
+  sampleValue,
+  spawnService,
+  testEnv,
+} from "@flotilla/testkit";
+import { freePort } from "@flotilla/infra";
 
 const SERVER = 2;
 const PRODUCER = 4;
@@ -34,7 +44,7 @@ const hex = (bytes: number) =>
     .join("");
 
 integration(
-  "one transfer is one trace: gateway → transactions → accounts → transactions → auditlog",
+  "one transfer is one trace (gateway → transactions → accounts → transactions → auditlog); /metrics tell what happened",
   async () => {
     await using env = await testEnv();
     await using otlp = startOtlpReceiver();
@@ -42,7 +52,7 @@ integration(
     const start = (name: string, extra: Record<string, string> = {}) =>
       spawnService(env, {
         main: `services/${name}/main.ts`,
-        env: { LOG_LEVEL: "warn", ...otlp.env(name), ...extra },
+        env: { LOG_LEVEL: "warn", METRICS_SAMPLE_MS: "200", ...otlp.env(name), ...extra },
       });
     const [accounts, transactions, auditlog] = await Promise.all([
       start("accounts", { DATABASE_URL: await dbUrl() }),
@@ -53,15 +63,15 @@ integration(
       UPSTREAM_ACCOUNTS: accounts.url,
       UPSTREAM_TRANSACTIONS: transactions.url,
       UPSTREAM_AUDITLOG: auditlog.url,
+      // Nobody listens there: one failed request opens its breaker.
+      UPSTREAM_USERS: `http://127.0.0.1:${freePort()}`,
+      UPSTREAM_RETRIES: "0",
+      BREAKER_THRESHOLD: "1",
     });
-    const post = (path: string, body: unknown, traceparent?: string) =>
+    const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
       fetch(`${gateway.url}/api/v1${path}`, {
         method: "POST",
-        headers: {
-          "content-type": "application/json",
-          "x-user-id": "alice",
-          ...(traceparent ? { traceparent } : {}),
-        },
+        headers: { "content-type": "application/json", "x-user-id": "alice", ...headers },
         body: JSON.stringify(body),
       });
     for (const [id, balance] of [[7001, "10.00"], [7002, "0.00"]] as const) {
@@ -72,13 +82,12 @@ integration(
     // The client's own span: the gateway's request is its child.
     const traceId = hex(16);
     const clientSpan = hex(8);
-    const res = await post(
-      "/transactions",
-      { source_account_id: 7001, destination_account_id: 7002, amount: "2.50" },
-      `00-${traceId}-${clientSpan}-01`,
-    );
-    assert.equal(res.status, 201, await res.clone().text());
-    const transfer = await res.json();
+    const transfer = { source_account_id: 7001, destination_account_id: 7002, amount: "2.50" };
+    const res = await post("/transactions", transfer, {
+      traceparent: `00-${traceId}-${clientSpan}-01`,
+      "idempotency-key": "observed-1",
+    });
+    assert.equal(res.status, 201, await res.text());
 
     const inTrace = () => otlp.spans.filter((s) => s.traceId === traceId);
     const child = (parent: { spanId: string }, service: string, kind: number, name?: RegExp) =>
@@ -128,7 +137,6 @@ integration(
     );
     assert.equal(line.span_id, atTransactions.spanId);
     assert.equal(line.path, "/api/v1/transactions");
-    assert.ok(transfer.id);
 
     // A message that does not decode is dead-lettered; its span says so, in the sender's trace.
     const poisonTrace = hex(16);
@@ -152,6 +160,64 @@ integration(
     assert.ok(deadLetter, `events: ${JSON.stringify(poisoned.events)}`);
     assert.equal(deadLetter.attributes.class, "decode");
     assert.equal(poisoned.status, 2, "the span is marked failed");
+
+    // The same submission again is a replay; a transfer the source cannot pay fails.
+    const replay = await post("/transactions", transfer, { "idempotency-key": "observed-1" });
+    assert.equal(replay.headers.get("idempotent-replayed"), "true");
+    await replay.body?.cancel();
+    const poor = await post("/transactions", { ...transfer, amount: "99.00" });
+    assert.equal(poor.status, 201);
+    await poor.body?.cancel();
+    const unreachable = await fetch(`${gateway.url}/api/v1/users/1`);
+    assert.equal(unreachable.status, 503);
+    await unreachable.body?.cancel();
+
+    const metrics = (service: { url: string }) => async () =>
+      parseMetrics(await (await fetch(`${service.url}/metrics`)).text());
+    const expect = async (
+      name: string,
+      of: { url: string },
+      want: [Record<string, string>, (v: number) => boolean][],
+    ) => {
+      for (const [labels, check] of want) {
+        await eventually(`${name} ${JSON.stringify(labels)} at ${of.url}`, async () => {
+          const v = sampleValue(await metrics(of)(), name, labels);
+          return v !== undefined && check(v);
+        }, 20_000);
+      }
+    };
+    const zero = (v: number) => v === 0;
+    const one = (v: number) => v === 1;
+    const any = (v: number) => v >= 0;
+    await expect("circuit_breaker_state", gateway, [
+      [{ breaker: "upstream_users" }, (v) => v === 2],
+      [{ breaker: "upstream_accounts" }, zero],
+    ]);
+    await expect("transfer_outcomes_total", transactions, [
+      [{ status: "complete", reason: "none" }, one],
+      [{ status: "failed", reason: "insufficient_funds" }, one],
+    ]);
+    await expect("idempotency_replays_total", transactions, [[{}, one]]);
+    await expect("dead_letter_messages", accounts, [
+      [{ consumer: ACCOUNTS_TRANSFERS_CONSUMER, reason: "decode" }, one],
+      [{ consumer: ACCOUNTS_TRANSFERS_CONSUMER, reason: "exhausted" }, zero],
+    ]);
+    const durables: [{ url: string }, string][] = [
+      [accounts, ACCOUNTS_TRANSFERS_CONSUMER],
+      [transactions, TRANSACTIONS_OUTCOMES_CONSUMER],
+      [auditlog, AUDITLOG_CONSUMER],
+    ];
+    for (const [service, consumer] of durables) {
+      for (const lag of ["pending", "ack_pending", "redelivered"]) {
+        await expect(`consumer_${lag}_messages`, service, [[{ consumer }, any]]);
+      }
+      await expect("dead_letter_messages", service, [[{ consumer, reason: "permanent" }, zero]]);
+      await expect("postgres_pool_open_connections", service, [[{}, (v) => v >= 1]]);
+    }
+    for (const service of [accounts, transactions]) {
+      await expect("outbox_oldest_age_seconds", service, [[{}, any]]);
+      await expect("circuit_breaker_state", service, [[{ breaker: "postgres" }, zero]]);
+    }
   },
 );
 
