@@ -119,6 +119,8 @@ for (const s of present) {
     env: {
       PORT: String(s.port + portOffset),
       NATS_URL: natsUrl,
+      // The name its traces carry (`OTEL_DENO=true deno task dev` turns tracing on).
+      OTEL_SERVICE_NAME: s.name,
       ...(s.database ? { DATABASE_URL: databaseUrlFor(s.database) } : {}),
       ...s.env?.(fleet),
     },

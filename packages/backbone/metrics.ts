@@ -53,7 +53,7 @@ export interface Metrics {
     name: string,
     help: string,
     labels?: L[],
-    read?: () => number,
+    read?: () => number | Promise<number>,
   ): client.Gauge<L>;
   histogram<L extends string>(
     name: string,
@@ -73,7 +73,7 @@ export function createMetrics(service: string, options: { process?: boolean } = 
     name: string,
     help: string,
     labels: L[] = [],
-    read?: () => number,
+    read?: () => number | Promise<number>,
   ) =>
     new client.Gauge<L>({
       name,
@@ -82,8 +82,8 @@ export function createMetrics(service: string, options: { process?: boolean } = 
       registers: [registry],
       ...(read
         ? {
-          collect() {
-            this.set(read());
+          async collect() {
+            this.set(await read());
           },
         }
         : {}),
