@@ -13,6 +13,7 @@ import type { Logger } from "./log.ts";
 import { Loop } from "./loop.ts";
 import type { Metrics } from "./metrics.ts";
 import { carrying, publishSpan, traced } from "./telemetry/messaging.ts";
+import { tracing } from "./telemetry/trace.ts";
 
 export const OUTBOX_CHANNEL = "flotilla_outbox";
 const encoder = new TextEncoder();
@@ -142,9 +143,11 @@ export class OutboxRelay {
         where h.seq is null or h.seq > b.seq
         order by b.seq`;
       if (rows.length === 0) return 0;
-      const spans = rows.map((row) =>
-        publishSpan(row.subject, row.event_id, row.headers?.traceparent, row.created_at)
-      );
+      const spans = tracing
+        ? rows.map((row) =>
+          publishSpan(row.subject, row.event_id, row.headers?.traceparent, row.created_at)
+        )
+        : [];
       // Publishes are pipelined on one connection, so the server stores them in this order.
       await traced(
         spans,
@@ -155,7 +158,7 @@ export class OutboxRelay {
               subject: row.subject,
               payload: encoder.encode(row.payload),
               msgId: row.event_id,
-              headers: carrying(row.headers ?? {}, spans[i]),
+              headers: tracing ? carrying(row.headers ?? {}, spans[i]) : row.headers ?? {},
             })),
           ),
       );

@@ -22,7 +22,10 @@ export interface ReceivedSpan {
 
 export interface OtlpReceiver extends AsyncDisposable {
   readonly url: string;
+  /** The spans received (none kept with `keepSpans: false`). */
   readonly spans: ReceivedSpan[];
+  /** How many spans arrived. */
+  readonly received: number;
   /** The environment that makes a Deno process named `service` export its traces here. */
   env(service: string): Record<string, string>;
   close(): Promise<void>;
@@ -97,8 +100,11 @@ export function decodeTraces(body: TracesRequest): ReceivedSpan[] {
   return out;
 }
 
-export function startOtlpReceiver(): OtlpReceiver {
+/** With `keepSpans: false` it only counts them (a bench's millions of spans). */
+export function startOtlpReceiver(options: { keepSpans?: boolean } = {}): OtlpReceiver {
+  const keep = options.keepSpans ?? true;
   const spans: ReceivedSpan[] = [];
+  let received = 0;
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
     const path = new URL(req.url).pathname;
     if (req.method !== "POST") return new Response(null, { status: 405 });
@@ -108,7 +114,11 @@ export function startOtlpReceiver(): OtlpReceiver {
       return new Response("this receiver takes uncompressed OTLP http/json", { status: 415 });
     }
     const body = await req.json();
-    if (path === "/v1/traces") spans.push(...decodeTraces(body));
+    if (path === "/v1/traces") {
+      const decoded = decodeTraces(body);
+      received += decoded.length;
+      if (keep) spans.push(...decoded);
+    }
     return Response.json({});
   });
   const url = `http://127.0.0.1:${server.addr.port}`;
@@ -116,6 +126,9 @@ export function startOtlpReceiver(): OtlpReceiver {
   return {
     url,
     spans,
+    get received() {
+      return received;
+    },
     env: (service) => ({
       OTEL_DENO: "true",
       OTEL_EXPORTER_OTLP_ENDPOINT: url,

@@ -4,12 +4,12 @@
  * batch one that links its messages' spans. Log lines inside carry the trace, and what a handler
  * emits continues the trace of the event it follows from (`traceOf(event)`, which `emit.for`
  * and `ctx.traceparent` use). Retries, holds and dead letters are events on the message's span
- * (`spanOf(msg)`).
+ * (`spanOf(msg)`). With tracing off the step is not there at all.
  */
 import type { JsMsg } from "@nats-io/jetstream";
 import { context, type Span, trace } from "@opentelemetry/api";
 import { batchSpan, markFailed, processSpan } from "../telemetry/messaging.ts";
-import { rememberTrace, traceparentOf } from "../telemetry/trace.ts";
+import { rememberTrace, traceparentOf, tracing as recording } from "../telemetry/trace.ts";
 import type { Step } from "./compose.ts";
 
 const spans = new WeakMap<JsMsg, Span>();
@@ -20,6 +20,7 @@ export function spanOf(msg: JsMsg): Span | undefined {
 }
 
 export function tracing<T>(consumer: string): Step<T> {
+  if (!recording) return (next) => next;
   return (next) => async (work) => {
     const own = work.map(({ msg, event }) => {
       const span = processSpan(consumer, msg);
@@ -49,6 +50,7 @@ export async function tracedAlone(
   msg: JsMsg,
   work: () => Promise<void>,
 ): Promise<void> {
+  if (!recording) return await work();
   const span = processSpan(consumer, msg);
   spans.set(msg, span);
   try {

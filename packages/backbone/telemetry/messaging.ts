@@ -3,7 +3,6 @@
  * outbox row, child of the trace the row was written in, and a consumer's `process` of a
  * message, child of the publish whose context the message carries in its headers.
  */
-import type { JsMsg } from "@nats-io/jetstream";
 import { ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import { errorMessage } from "../errors.ts";
 import { contextOf, traceparentOf, tracer } from "./trace.ts";
@@ -32,7 +31,14 @@ export function carrying(headers: Record<string, string>, span: Span): Record<st
   return traceparent ? { ...headers, traceparent } : headers;
 }
 
-export function processSpan(consumer: string, msg: JsMsg): Span {
+/** What a `process` span reads of a JetStream message. */
+export interface TracedMessage {
+  subject: string;
+  headers?: { get(name: string): string };
+  info: { streamSequence: number; deliveryCount: number };
+}
+
+export function processSpan(consumer: string, msg: TracedMessage): Span {
   return tracer.startSpan(`process ${consumer}`, {
     kind: SpanKind.CONSUMER,
     attributes: {

@@ -23,6 +23,12 @@ export { context, type Span, SpanKind, SpanStatusCode, trace } from "@openteleme
 /** The runtime's spans (publish, process); Deno's own are the HTTP server and fetch spans. */
 export const tracer = trace.getTracer("flotilla");
 
+/**
+ * Whether spans are recorded (Deno's OpenTelemetry is on), decided once at start from a probe
+ * span that is never ended, so never exported. Off, the runtime skips its spans altogether.
+ */
+export const tracing: boolean = tracer.startSpan("flotilla.probe").isRecording();
+
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
 /** The context a `traceparent` header describes; the root context for none or a bad one. */
