@@ -18,9 +18,6 @@ interface Dashboard {
   panels: Panel[];
 }
 
-/** A regex matching any of `names`, for a label matcher. */
-const any = (...names: string[]) => names.join("|");
-
 const rate = (metric: string, by: string, match = "") =>
   `sum by (${by}) (rate(${metric}${match ? `{${match}}` : ""}[5m]))`;
 const p99 = (histogram: string, by: string, match = "") =>
@@ -30,8 +27,8 @@ const p99 = (histogram: string, by: string, match = "") =>
 
 /** The panels every family shows for its services and durables. */
 function family(services: string[], durables: string[]): Panel[] {
-  const svc = `service=~"${any(...services)}"`;
-  const con = `consumer=~"${any(...durables)}"`;
+  const svc = `service=~"${services.join("|")}"`;
+  const con = `consumer=~"${durables.join("|")}"`;
   const consumers: Panel[] = durables.length === 0 ? [] : [
     {
       title: "Consumer lag",
