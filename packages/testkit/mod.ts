@@ -5,3 +5,4 @@ export { bearer, createTestKey, jsonCaller, testIdentity } from "./identity.ts";
 export { testAccess, testCatalog } from "./test_catalog.ts";
 export { wbOrderFixture } from "./fixtures.ts";
 export { launchBrowser } from "./browser.ts";
+export { parseMetrics, type Sample, sampleValue, seriesOf } from "./prometheus.ts";
