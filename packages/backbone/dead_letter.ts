@@ -55,6 +55,11 @@ export function deadLetterSubject(stream: string, consumer: string, kind: DeadLe
   return `${DLQ_SUBJECT_PREFIX}.${stream}.${consumer}.${kind}`;
 }
 
+/** Every dead letter of one durable, whatever its class: `dlq.<stream>.<consumer>.*`. */
+export function deadLettersOf(stream: string, consumer: string): string {
+  return `${DLQ_SUBJECT_PREFIX}.${stream}.${consumer}.*`;
+}
+
 export async function deadLetter(js: JetStreamClient, msg: JsMsg, info: DeadLetterInfo) {
   const h: MsgHdrs = natsHeaders();
   for (const [k, values] of msg.headers ?? []) {

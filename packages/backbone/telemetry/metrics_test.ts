@@ -7,15 +7,18 @@ import {
   eventually,
   integration,
   parseMetrics,
+  probeAccess,
   sampleValue,
   seriesOf,
   testCatalog,
   testEnv,
+  testIdentity,
 } from "@flotilla/testkit";
 import { baseShape, loadConfig } from "../config.ts";
 import { createEvent } from "../envelope.ts";
 import { PermanentError, UnavailableError, ValidationError } from "../errors.ts";
 import { createHttpApp } from "../http/app.ts";
+import { gatewayTokens } from "../http/auth.ts";
 import { createRouter } from "../http/router.ts";
 import { idempotency, IDEMPOTENCY_BUCKET } from "../idempotency.ts";
 import { runService } from "../launcher.ts";
@@ -25,15 +28,17 @@ type Data = { n: number; fail?: string };
 
 /**
  * A service on the launcher with a consumer whose events say how to fail, a Postgres guard, an
- * idempotent route and a parameterised one; metrics sampled every 100 ms.
+ * idempotent route and a parameterised one; metrics sampled every 100 ms. It runs as itself
+ * (probeAccess): the sampler's reads and the dead letters of every class within its permissions.
  */
 async function probeService() {
   const env = await testEnv();
+  await env.provision(testCatalog);
   const port = freePort();
   const config = loadConfig(baseShape("probe", port), {
+    ...await env.serviceEnv(probeAccess.service),
+    ...testIdentity.env,
     PORT: String(port),
-    NATS_URL: env.natsUrl,
-    DATABASE_URL: env.databaseUrl,
     LOG_LEVEL: "error",
     METRICS_SAMPLE_MS: "100",
   });
@@ -44,11 +49,11 @@ async function probeService() {
     name: "probe",
     config,
     needs: {
-      nats: { catalog: testCatalog },
+      nats: { catalog: testCatalog, access: probeAccess },
       postgres: { relay: true, migrations: "none", poolSize: 4 },
     },
     async start(rt) {
-      const app = createHttpApp(rt);
+      const app = createHttpApp({ ...rt, authenticator: gatewayTokens(rt.identity) });
       const things = createRouter();
       things.use(
         "/things/*",
@@ -88,6 +93,8 @@ async function probeService() {
   return {
     env,
     url,
+    /** `fetch` with the probe's token, as the gateway would send it. */
+    fetch: testIdentity.fetch("probe"),
     guard: guard!,
     release,
     scrape,
@@ -154,7 +161,7 @@ integration(
     // An outbox row the relay cannot publish (no stream takes its subject) waits and ages.
     const sql = env.sql();
     await sql`insert into outbox (event_id, subject, aggregate, payload)
-            values (gen_random_uuid(), 'nowhere.at.all', 'x', '{}')`;
+            values (gen_random_uuid(), 'probe.unstored', 'x', '{}')`;
     await at("outbox_pending", {}, (v) => v === 1);
     await at("outbox_oldest_age_seconds", {}, (v) => v > 0.1);
     await at("outbox_relay_errors_total", {}, (v) => v >= 1);
@@ -168,7 +175,7 @@ integration(
     // A repeated Idempotency-Key is a replay, labelled with the pattern that answered it (the
     // idempotency middleware's).
     const post = (key: string) =>
-      fetch(`${probe.url}/things/a`, { method: "POST", headers: { "idempotency-key": key } });
+      probe.fetch(`${probe.url}/things/a`, { method: "POST", headers: { "idempotency-key": key } });
     for (let i = 0; i < 2; i++) await (await post("k-1")).body?.cancel();
     await at("idempotency_replays_total", { route: "/things/*" }, (v) => v === 1);
   },
@@ -183,9 +190,11 @@ integration("10,000 distinct ids in paths, keys and events add no series", async
     for (let i = 0; i < some.length; i += 100) {
       await Promise.all(
         some.slice(i, i + 100).flatMap((id) => [
-          fetch(`${probe.url}/things/${id}`, { method: "POST", headers: { "idempotency-key": id } })
-            .then((r) => r.body?.cancel()),
-          fetch(`${probe.url}/nowhere/${id}`).then((r) => r.body?.cancel()),
+          probe.fetch(`${probe.url}/things/${id}`, {
+            method: "POST",
+            headers: { "idempotency-key": id },
+          }).then((r) => r.body?.cancel()),
+          probe.fetch(`${probe.url}/nowhere/${id}`).then((r) => r.body?.cancel()),
         ]),
       );
     }

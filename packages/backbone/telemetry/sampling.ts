@@ -5,7 +5,7 @@
  * fails leaves the last value and counts in `metrics_sample_failures_total`.
  */
 import type { JetStreamManager } from "@nats-io/jetstream";
-import { DEAD_LETTER_CLASSES, DLQ_STREAM, DLQ_SUBJECT_PREFIX } from "../dead_letter.ts";
+import { DEAD_LETTER_CLASSES, deadLettersOf, DLQ_STREAM } from "../dead_letter.ts";
 import type { Sql } from "../db.ts";
 import { errorMessage } from "../errors.ts";
 import type { Logger } from "../log.ts";
@@ -63,32 +63,30 @@ export function consumerLag(
 
 /**
  * Dead letters of these durables by reason class, from the dead-letter stream's message count
- * per subject (`dlq.<stream>.<consumer>.<class>`): messages replayed or purged leave the count.
+ * per subject (`dlq.<stream>.<consumer>.<class>`), asked for its own durables' subjects only:
+ * messages replayed or purged leave the count.
  */
 export function deadLetterDepth(
   jsm: JetStreamManager,
   metrics: Metrics,
-  durables: string[],
+  durables: DurableRef[],
 ): Probe {
   return {
     name: "dead_letters",
     async sample() {
-      const info = await jsm.streams.info(DLQ_STREAM, {
-        subjects_filter: `${DLQ_SUBJECT_PREFIX}.>`,
-      });
-      const depth = new Map<string, number>();
-      for (const [subject, n] of Object.entries(info.state.subjects ?? {})) {
-        const [, , consumer, reason] = subject.split(".");
-        const key = `${consumer}.${reason}`;
-        depth.set(key, (depth.get(key) ?? 0) + n);
-      }
-      for (const consumer of durables) {
-        for (const reason of DEAD_LETTER_CLASSES) {
-          metrics.deadLetters.labels({ consumer, reason }).set(
-            depth.get(`${consumer}.${reason}`) ?? 0,
-          );
+      await Promise.all(durables.map(async ({ stream, durable }) => {
+        const info = await jsm.streams.info(DLQ_STREAM, {
+          subjects_filter: deadLettersOf(stream, durable),
+        });
+        const depth = new Map<string, number>();
+        for (const [subject, n] of Object.entries(info.state.subjects ?? {})) {
+          const reason = subject.split(".")[3];
+          depth.set(reason, (depth.get(reason) ?? 0) + n);
         }
-      }
+        for (const reason of DEAD_LETTER_CLASSES) {
+          metrics.deadLetters.labels({ consumer: durable, reason }).set(depth.get(reason) ?? 0);
+        }
+      }));
     },
   };
 }

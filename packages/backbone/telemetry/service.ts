@@ -61,9 +61,10 @@ async function probesOf(parts: TelemetryParts): Promise<Probe[]> {
     ...new Map(parts.consumers.map((c) => [`${c.stream}/${c.durable}`, c])).values(),
   ];
   if (nc && durables.length > 0) {
-    const jsm = await jetstreamManager(nc);
+    // No account info check: a service may only ask what its access grants (access.ts).
+    const jsm = await jetstreamManager(nc, { checkAPI: false });
     probes.push(consumerLag(jsm, metrics, durables));
-    probes.push(deadLetterDepth(jsm, metrics, durables.map((d) => d.durable)));
+    probes.push(deadLetterDepth(jsm, metrics, durables));
   }
   return probes;
 }
