@@ -1,8 +1,8 @@
 /**
  * The fleet observed: it runs with Deno's OpenTelemetry on, exporting to an in-process OTLP
  * receiver, and the spans of one transfer form one parent/child chain from the gateway's
- * request through transactions, the bus, accounts, back to transactions and on to the audit
- * log; a message that cannot be handled is a dead-letter event on its span. Then each
+ * request (an API key; the gateway's signed token and the trace context travel together)
+ * through transactions, the bus, accounts, back to transactions and on to the audit log; a message that cannot be handled is a dead-letter event on its span. Then each
  * service's /metrics tells what happened: the saga's outcomes, a replay, the dead letter by
  * its reason class, lag per durable, the pool, and an upstream breaker that opened.
  */
@@ -20,6 +20,8 @@ import {
   TRANSFER_SUBMITTED,
 } from "@flotilla/contracts";
 import {
+  bearer,
+  createTestKey,
   eventually,
   integration,
   parseMetrics,
@@ -68,10 +70,11 @@ integration(
       UPSTREAM_RETRIES: "0",
       BREAKER_THRESHOLD: "1",
     });
+    const { key } = await createTestKey(env, { name: "observed" });
     const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
       fetch(`${gateway.url}/api/v1${path}`, {
         method: "POST",
-        headers: { "content-type": "application/json", "x-user-id": "alice", ...headers },
+        headers: { "content-type": "application/json", ...bearer(key), ...headers },
         body: JSON.stringify(body),
       });
     for (const [id, balance] of [[7001, "10.00"], [7002, "0.00"]] as const) {
@@ -137,6 +140,7 @@ integration(
     );
     assert.equal(line.span_id, atTransactions.spanId);
     assert.equal(line.path, "/api/v1/transactions");
+    assert.equal(line.status, 201, "the gateway's token for the key travelled with the trace");
 
     // A message that does not decode is dead-lettered; its span says so, in the sender's trace.
     const poisonTrace = hex(16);
@@ -168,7 +172,7 @@ integration(
     const poor = await post("/transactions", { ...transfer, amount: "99.00" });
     assert.equal(poor.status, 201);
     await poor.body?.cancel();
-    const unreachable = await fetch(`${gateway.url}/api/v1/users/1`);
+    const unreachable = await fetch(`${gateway.url}/api/v1/users/1`, { headers: bearer(key) });
     assert.equal(unreachable.status, 503);
     await unreachable.body?.cancel();
 
