@@ -145,6 +145,9 @@ Deno.test("Prometheus scrapes every service where it listens; Grafana and compos
     for (const volume of compose.services[name].volumes ?? []) {
       Deno.statSync(new URL(volume.split(":")[0], root));
     }
+    for (const port of compose.services[name].ports ?? []) {
+      assert.match(port, /^127\.0\.0\.1:/, `${name} asks nobody who calls: loopback only`);
+    }
   }
   for (const s of fleet) {
     assert.deepEqual(compose.services[s.name].env_file, ["ops/telemetry.env"], s.name);
