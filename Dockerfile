@@ -22,6 +22,9 @@ RUN entry="services/${SERVICE}/main.ts"; \
 FROM busybox:1.36-musl AS busybox
 
 FROM gcr.io/distroless/cc-debian12:nonroot
+ARG SERVICE
+# The name its traces carry when OTEL_DENO=true (Deno reads it at start).
+ENV OTEL_SERVICE_NAME=${SERVICE}
 COPY --from=build /out/service /app/service
 COPY --from=busybox /bin/wget /bin/wget
 USER nonroot

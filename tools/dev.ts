@@ -154,6 +154,8 @@ for (const s of present) {
       HOST: host,
       IDENTITY_PUBLIC_KEY: identity.publicKey,
       ...serviceIdentity,
+      // The name its traces carry (`OTEL_DENO=true deno task dev` turns tracing on).
+      OTEL_SERVICE_NAME: s.name,
       ...s.env?.(fleet),
     },
     stdout: "piped",

@@ -5,7 +5,9 @@
  * nats.js v3 client uses for each operation (read off nats-server's trace):
  * - a JetStream publish: the subject, the ack on the connection's reply inbox;
  * - a durable pull consumer: `$JS.API.CONSUMER.INFO|MSG.NEXT.<stream>.<durable>`, acks (and
- *   nak, term, working) on `$JS.ACK.<stream>.<durable>.>`, dead letters on `dlq.<stream>.<durable>`;
+ *   nak, term, working) on `$JS.ACK.<stream>.<durable>.>`, dead letters on
+ *   `dlq.<stream>.<durable>.<class>`; the metrics sampler reads the same consumer info (lag) and
+ *   `$JS.API.STREAM.INFO.DLQ` (the dead letters' count per subject, its own durables' subjects);
  * - KV: direct gets `$JS.API.DIRECT.GET.KV_<b>.$KV.<b>.<key>` (the key is in the subject, so
  *   a key prefix can be enforced), writes `$KV.<b>.<key>`, status `$JS.API.STREAM.INFO.KV_<b>`,
  *   a watch an ordered consumer `$JS.API.CONSUMER.CREATE.KV_<b>.…` with flow control;
@@ -15,7 +17,7 @@
  */
 import type { Catalog, StreamSpec } from "./catalog.ts";
 import { consumerSpec, subjectMatches, subjectOf } from "./catalog.ts";
-import { DLQ_SUBJECT_PREFIX } from "./dead_letter.ts";
+import { deadLettersOf, DLQ_STREAM } from "./dead_letter.ts";
 
 export type TablePrivilege = "select" | "insert" | "update" | "delete";
 export const READ_WRITE: readonly TablePrivilege[] = ["select", "insert", "update", "delete"];
@@ -88,7 +90,8 @@ export function natsPermissions(catalog: Catalog, access: ServiceAccess): Subjec
       `${API}.CONSUMER.INFO.${stream}.${durable}`,
       `${API}.CONSUMER.MSG.NEXT.${stream}.${durable}`,
       `$JS.ACK.${stream}.${durable}.>`,
-      `${DLQ_SUBJECT_PREFIX}.${stream}.${durable}`,
+      deadLettersOf(stream, durable),
+      `${API}.STREAM.INFO.${DLQ_STREAM}`,
     );
   }
   for (const stream of access.reads ?? []) add(...orderedReads(stream));
@@ -134,7 +137,7 @@ export function streamsPublishedTo(catalog: Catalog, access: ServiceAccess): Str
   const subjects = [
     ...(access.publishes ?? []).map((t) => subjectOf(catalog, t, access.service)),
     ...(access.subjects ?? []),
-    ...(access.consumes ?? []).map((c) => `${DLQ_SUBJECT_PREFIX}.${c.stream}.${c.durable}`),
+    ...(access.consumes ?? []).map((c) => deadLettersOf(c.stream, c.durable)),
   ];
   return catalog.streams.filter((s) =>
     subjects.some((subject) => s.subjects.some((pattern) => subjectMatches(pattern, subject)))

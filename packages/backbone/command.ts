@@ -9,6 +9,7 @@ import type { Catalog } from "./catalog.ts";
 import type { Sql, TransactionSql } from "./db.ts";
 import { createEvent, type Envelope } from "./envelope.ts";
 import { enqueue } from "./outbox.ts";
+import { activeTraceparent, traceOf } from "./telemetry/trace.ts";
 
 /** Where a command comes from: who asked, and the request or event it follows from. */
 export interface CommandMeta {
@@ -16,7 +17,10 @@ export interface CommandMeta {
   correlationId: string;
   /** The event that caused this command, when a consumer runs it. */
   cause?: { id: string; correlation_id: string };
-  /** W3C trace context, carried on the emitted events. */
+  /**
+   * W3C trace context, carried on the emitted events; by default the trace `cause` was handled
+   * in, else the active span's.
+   */
   traceparent?: string;
   /** The user a request's principal is bound to: it may change only that user's things. */
   actsFor?: string;
@@ -40,9 +44,9 @@ export interface Emitter {
   add(...events: Envelope[]): void;
   /**
    * The emitter of one item of a batch that has its own actor and cause; what it emits is
-   * written with the rest, in one statement (with the command's traceparent, if any).
+   * written with the rest, in one statement, and continues the trace of its cause.
    */
-  for(item: Omit<CommandMeta, "traceparent">): Emitter;
+  for(item: CommandMeta): Emitter;
 }
 
 /** Runs `work` in a new transaction and writes what it emitted in the same transaction. */
@@ -61,35 +65,43 @@ export async function emitting<R>(
   meta: CommandMeta,
   work: (tx: TransactionSql, emit: Emitter) => Promise<R>,
 ): Promise<R> {
-  const events: Envelope[] = [];
-  const result = await work(tx, collector(events, deps.service, meta));
-  await enqueue(
-    tx,
-    deps.catalog,
-    events,
-    meta.traceparent ? { traceparent: meta.traceparent } : {},
-  );
+  const out: Emitted = { events: [], headers: [] };
+  const result = await work(tx, collector(out, deps.service, meta, activeTraceparent()));
+  await enqueue(tx, deps.catalog, out.events, out.headers);
   return result;
 }
 
+/** The events a command emitted and, one for one, the headers each goes out with. */
+interface Emitted {
+  events: Envelope[];
+  headers: Record<string, string>[];
+}
+
 function collector(
-  events: Envelope[],
+  out: Emitted,
   service: string,
-  meta: Omit<CommandMeta, "traceparent">,
+  meta: CommandMeta,
+  outerTrace: string | undefined,
 ): Emitter {
   const cause = meta.cause ?? { correlationId: meta.correlationId };
+  const traceparent = meta.traceparent ?? traceOf(meta.cause) ?? outerTrace;
+  const headers: Record<string, string> = traceparent ? { traceparent } : {};
+  const push = (event: Envelope) => {
+    out.events.push(event);
+    out.headers.push(headers);
+  };
   return {
     event(type, subject, data) {
       const event = createEvent({ type, source: service, subject, data, cause });
-      events.push(event);
+      push(event);
       return event;
     },
     audit(change) {
-      events.push(auditEvent({ ...change, source: service, actor: meta.actor, cause }));
+      push(auditEvent({ ...change, source: service, actor: meta.actor, cause }));
     },
     add(...more) {
-      events.push(...more);
+      more.forEach(push);
     },
-    for: (item) => collector(events, service, item),
+    for: (item) => collector(out, service, item, traceparent),
   };
 }

@@ -4,6 +4,7 @@ import { AUDIT_RECORDED, auditDataSchema, systemActor } from "./audit.ts";
 import { defineCatalog, mergeCatalogs } from "./catalog.ts";
 import { emitting } from "./command.ts";
 import type { Envelope } from "./envelope.ts";
+import { rememberTrace } from "./telemetry/trace.ts";
 
 const catalog = mergeCatalogs(
   testCatalog,
@@ -44,3 +45,35 @@ integration("each item of a batch emits with its own cause and actor, in one wri
     ],
   );
 });
+
+integration(
+  "each item's events go out with its own trace: its traceparent, or its cause's",
+  async () => {
+    await using env = await testEnv();
+    await env.migrate();
+    const sql = env.sql();
+    const tp = (n: number) => `00-${String(n).padStart(32, "0")}-${String(n).padStart(16, "0")}-01`;
+    const handled = { id: "event-2", correlation_id: "c-2" };
+    rememberTrace(handled, tp(2));
+    const actor = systemActor("test");
+    await sql.begin((tx) =>
+      emitting(tx, { catalog, service: "test" }, { actor, correlationId: "batch" }, (_tx, emit) => {
+        emit.for({ actor, correlationId: "c-1", traceparent: tp(1) }).event("test.happened", "a", {
+          n: 1,
+        });
+        emit.for({ actor, correlationId: "c-2", cause: handled }).event("test.happened", "a", {
+          n: 2,
+        });
+        emit.event("test.happened", "a", { n: 3 });
+        return Promise.resolve();
+      })
+    );
+    const rows = await sql<{ headers: Record<string, string> }[]>`
+    select headers from outbox order by seq`;
+    assert.deepEqual(rows.map((r) => r.headers), [
+      { traceparent: tp(1) },
+      { traceparent: tp(2) },
+      {},
+    ]);
+  },
+);

@@ -97,6 +97,21 @@ export const env = {
   file: () => z.string().min(1).optional(),
 };
 
+/**
+ * Traces and metrics. Deno itself reads `OTEL_DENO` (tracing on when "true"), the
+ * `OTEL_EXPORTER_OTLP_*` variables and `OTEL_SERVICE_NAME` when the process starts; they are
+ * here to be checked and reported at start-up.
+ */
+export function telemetryShape() {
+  return {
+    OTEL_DENO: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
+    OTEL_EXPORTER_OTLP_ENDPOINT: env.url("http://localhost:4318"),
+    OTEL_EXPORTER_OTLP_PROTOCOL: z.enum(["http/protobuf", "http/json"]).default("http/protobuf"),
+    /** How often lag, dead letters, the outbox and the pool are sampled for /metrics. */
+    METRICS_SAMPLE_MS: env.positiveInt(5_000),
+  };
+}
+
 /** The variables every service reads; services spread this into their own shape. */
 export function baseShape(service: string, port: number) {
   return {
@@ -117,5 +132,6 @@ export function baseShape(service: string, port: number) {
     DATABASE_PASSWORD: env.optionalSecret(),
     LOG_LEVEL: env.logLevel(),
     SHUTDOWN_TIMEOUT_MS: env.millis(15_000),
+    ...telemetryShape(),
   };
 }

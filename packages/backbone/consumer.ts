@@ -23,6 +23,7 @@ import { plainHandle, transactionalHandle } from "./consumer/message.ts";
 import { counter, measure } from "./consumer/metrics.ts";
 import { settle, Settler } from "./consumer/settle.ts";
 import { Source } from "./consumer/source.ts";
+import { tracedAlone, tracing } from "./consumer/trace.ts";
 import type {
   BatchOptions,
   ConsumerOptions,
@@ -66,12 +67,13 @@ export function startConsumer<T>(options: ConsumerOptions<T>): RunningConsumer {
     count,
     maxDeliveries: spec.maxDeliveries ?? 5,
     backoff: spec.backoff ?? defaultBackoff,
-    park: (msg, reason) => deadLetter(js, msg, { reason, consumer: name }),
+    park: (msg, reason, kind) => deadLetter(js, msg, { reason, consumer: name, class: kind }),
     stopping: stopping.signal,
   });
   const mode = modeOf(options, name, logger);
   const handle = compose(
     mode.last,
+    tracing(name),
     measure(options.metrics, name),
     settle(settler),
     ...mode.steps,
@@ -84,7 +86,7 @@ export function startConsumer<T>(options: ConsumerOptions<T>): RunningConsumer {
   );
   const run = decoding(
     options.decode ?? envelopeDecoder<T>(options.catalog),
-    (msg, reason) => settler.deadLetter(msg, reason),
+    (msg, reason) => tracedAlone(name, msg, () => settler.deadLetter(msg, reason, "decode")),
     handle,
   );
   const source = new Source(

@@ -29,9 +29,10 @@ import type { NatsHandle } from "./nats.ts";
 import { OutboxRelay } from "./outbox.ts";
 import { retryWhile } from "./resilience.ts";
 import { Lifecycle } from "./shutdown.ts";
+import { startTelemetry, type TelemetryConfig } from "./telemetry/service.ts";
 
 /** The configuration every service has (see `baseShape`). */
-export interface BaseConfig {
+export interface BaseConfig extends TelemetryConfig {
   readonly PORT: number;
   /** Interface to listen on. */
   readonly HOST?: string;
@@ -219,7 +220,6 @@ export async function runService<C extends BaseConfig, N extends Needs>(
       });
       await relay.start();
       lifecycle.defer("outbox relay", () => relay.stop());
-      metrics.setOutboxPendingSource(() => relay.pending());
     }
   }
 
@@ -248,6 +248,16 @@ export async function runService<C extends BaseConfig, N extends Needs>(
       );
     }
   }
+  await startTelemetry({
+    config,
+    logger,
+    metrics,
+    lifecycle,
+    postgres: needs.postgres,
+    sql,
+    nc: natsParts?.nats.nc,
+    consumers: parts.consumers ?? [],
+  });
   const server = Deno.serve({
     hostname: options.hostname ?? config.HOST ?? "127.0.0.1",
     port: config.PORT,

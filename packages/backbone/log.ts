@@ -1,4 +1,8 @@
-/** Structured JSON logs, one object a line, carrying service and whatever context a child adds. */
+/**
+ * Structured JSON logs, one object a line, carrying service and whatever context a child adds;
+ * a line written inside a span carries its `trace_id` and `span_id`.
+ */
+import { activeTraceIds } from "./telemetry/trace.ts";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 const order: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -37,6 +41,7 @@ export function createLogger(options: LoggerOptions): Logger {
         level,
         service: options.service,
         msg,
+        ...activeTraceIds(),
         ...context,
       };
       if (fields) {

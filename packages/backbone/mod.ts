@@ -59,7 +59,7 @@ export {
   subjectOf,
 } from "./catalog.ts";
 export { type CommandDeps, type CommandMeta, type Emitter, emitting, transact } from "./command.ts";
-export { baseShape, ConfigError, env, loadConfig, redactUrl } from "./config.ts";
+export { baseShape, ConfigError, env, loadConfig, redactUrl, telemetryShape } from "./config.ts";
 export {
   type BatchContext,
   type BatchHandler,
@@ -82,8 +82,10 @@ export {
   type TransactionSql,
 } from "./db.ts";
 export {
+  DEAD_LETTER_CLASSES,
   deadLetter,
   deadLetterCatalog,
+  type DeadLetterClass,
   DeadLetterHeaders,
   DLQ_STREAM,
   DLQ_SUBJECT_PREFIX,
@@ -164,7 +166,7 @@ export { idempotency, IDEMPOTENCY_BUCKET, idempotencyCatalog } from "./idempoten
 export { isUuid, uuidv7 } from "./ids.ts";
 export { followKv, type KvFollower, type KvFollowOptions } from "./kv_follow.ts";
 export { createLogger, type Logger, type LogLevel, silentLogger } from "./log.ts";
-export { createMetrics, type Metrics } from "./metrics.ts";
+export { type BreakerStateName, createMetrics, type Metrics } from "./metrics.ts";
 export { BACKBONE_SCOPE, migrate, MigrationError, pendingMigrations } from "./migrate.ts";
 export {
   connectNats,

@@ -12,20 +12,23 @@ import { issuesFromZod, ValidationError } from "./errors.ts";
 import type { Logger } from "./log.ts";
 import { Loop } from "./loop.ts";
 import type { Metrics } from "./metrics.ts";
+import { carrying, publishSpan, traced } from "./telemetry/messaging.ts";
+import { tracing } from "./telemetry/trace.ts";
 
 export const OUTBOX_CHANNEL = "flotilla_outbox";
 const encoder = new TextEncoder();
 
 /**
  * Validates each event's data against the catalog and writes it to the outbox. `headers` go
- * out with the message: pass `{ traceparent: c.get("traceparent") }` from a request (or
- * `ctx.traceparent` from a consumer) so the trace follows the event.
+ * out with the message (the same for all, or one record per event): pass
+ * `{ traceparent: c.get("traceparent") }` from a request (or `ctx.traceparent` from a
+ * consumer) so the trace follows the event. Commands do this themselves.
  */
 export async function enqueue(
   tx: Queryable,
   catalog: Catalog,
   events: Envelope | Envelope[],
-  headers: Record<string, string> = {},
+  headers: Record<string, string> | Record<string, string>[] = {},
 ): Promise<void> {
   const list = Array.isArray(events) ? events : [events];
   if (list.length === 0) return;
@@ -33,6 +36,12 @@ export async function enqueue(
   const subjects: string[] = [];
   const aggregates: string[] = [];
   const payloads: string[] = [];
+  const headerTexts = Array.isArray(headers)
+    ? headers.map((h) => JSON.stringify(h))
+    : new Array<string>(list.length).fill(JSON.stringify(headers));
+  if (headerTexts.length !== list.length) {
+    throw new Error(`enqueue: ${list.length} events but ${headerTexts.length} header records`);
+  }
   for (const event of list) {
     const spec = catalog.events[event.type];
     if (!spec) throw new Error(`Event type "${event.type}" is not in the catalog`);
@@ -51,10 +60,11 @@ export async function enqueue(
   await tx`
     with written as (
       insert into outbox (event_id, subject, aggregate, headers, payload)
-      select id, subject, aggregate, ${JSON.stringify(headers)}::jsonb, payload
+      select id, subject, aggregate, headers::jsonb, payload
       from unnest(${tx.array(ids)}::uuid[], ${tx.array(subjects)}::text[],
-                  ${tx.array(aggregates)}::text[], ${tx.array(payloads)}::text[])
-        with ordinality as e(id, subject, aggregate, payload, n)
+                  ${tx.array(aggregates)}::text[], ${tx.array(headerTexts)}::text[],
+                  ${tx.array(payloads)}::text[])
+        with ordinality as e(id, subject, aggregate, headers, payload, n)
       order by n
       returning 1
     )
@@ -79,6 +89,7 @@ interface OutboxRow {
   subject: string;
   headers: Record<string, string>;
   payload: string;
+  created_at: Date;
 }
 
 export class OutboxRelay {
@@ -117,7 +128,7 @@ export class OutboxRelay {
       // range scan, however many rows of one hot aggregate the batch holds.
       const rows = await tx<OutboxRow[]>`
         with batch as materialized (
-          select seq, event_id, subject, aggregate, headers, payload
+          select seq, event_id, subject, aggregate, headers, payload, created_at
           from outbox order by seq limit ${batchSize}
           for update skip locked
         ),
@@ -127,20 +138,29 @@ export class OutboxRelay {
             and not exists (select 1 from batch b where b.seq = o.seq)
           group by o.aggregate
         )
-        select b.seq, b.event_id, b.subject, b.headers, b.payload
+        select b.seq, b.event_id, b.subject, b.headers, b.payload, b.created_at
         from batch b left join behind h on h.aggregate = b.aggregate
         where h.seq is null or h.seq > b.seq
         order by b.seq`;
       if (rows.length === 0) return 0;
+      const spans = tracing
+        ? rows.map((row) =>
+          publishSpan(row.subject, row.event_id, row.headers?.traceparent, row.created_at)
+        )
+        : [];
       // Publishes are pipelined on one connection, so the server stores them in this order.
-      await publishAll(
-        this.#o.nc,
-        rows.map((row) => ({
-          subject: row.subject,
-          payload: encoder.encode(row.payload),
-          msgId: row.event_id,
-          headers: row.headers ?? {},
-        })),
+      await traced(
+        spans,
+        () =>
+          publishAll(
+            this.#o.nc,
+            rows.map((row, i) => ({
+              subject: row.subject,
+              payload: encoder.encode(row.payload),
+              msgId: row.event_id,
+              headers: tracing ? carrying(row.headers ?? {}, spans[i]) : row.headers ?? {},
+            })),
+          ),
       );
       await this.#o.afterPublish?.(rows.map((r) => r.event_id));
       await tx`delete from outbox where seq = any(${tx.array(rows.map((r) => r.seq))}::bigint[])`;

@@ -6,18 +6,20 @@
  */
 import { dispositionOf } from "./disposition.ts";
 import { UnavailableError } from "./errors.ts";
+import type { Metrics } from "./metrics.ts";
 import { breaker, isBrokenCircuitError } from "./resilience.ts";
 
 export type PostgresGuard = <T>(work: () => Promise<T>) => Promise<T>;
 
 export function postgresGuard(
-  options: { threshold?: number; halfOpenAfterMs?: number } = {},
+  options: { threshold?: number; halfOpenAfterMs?: number; metrics?: Metrics } = {},
 ): PostgresGuard {
   const policy = breaker({
     threshold: options.threshold ?? 5,
     halfOpenAfterMs: options.halfOpenAfterMs ?? 2_000,
     isFailure: (err) => dispositionOf(err) === "hold",
   });
+  options.metrics?.breaker("postgres", () => policy.state);
   return async (work) => {
     try {
       return await policy.execute(() => work());

@@ -47,6 +47,28 @@ integration(
     await kv.put("accounts.k1", "mine");
     assert.equal((await kv.get("accounts.k1"))?.string(), "mine");
 
+    // Its own dead letters, of any class, and what its metrics sampler reads: its durable's
+    // lag and the dead letters' count per subject.
+    const accountsJsm = await jetstreamManager(accounts, { checkAPI: false });
+    const ownDeadLetter = "dlq.TRANSACTIONS.accounts-transfers.decode";
+    assert.equal((await js.publish(ownDeadLetter, "x")).stream, "DLQ");
+    const lag = await accountsJsm.consumers.info("TRANSACTIONS", "accounts-transfers");
+    assert.equal(lag.num_pending, 0);
+    const dlq = await accountsJsm.streams.info("DLQ", {
+      subjects_filter: "dlq.TRANSACTIONS.accounts-transfers.*",
+    });
+    assert.deepEqual(dlq.state.subjects, { [ownDeadLetter]: 1 });
+    await assert.rejects(
+      js.publish("dlq.TRANSACTIONS.transactions-outcomes.decode", "x"),
+      refusal,
+      "another durable's dead letters",
+    );
+    await assert.rejects(
+      accountsJsm.consumers.info("TRANSACTIONS", "transactions-outcomes"),
+      refusal,
+      "another durable's lag",
+    );
+
     // Another service's events: moving money with no transaction record, forging an audit.
     const before = (await jsm.streams.info("TRANSACTIONS")).state.messages;
     await assert.rejects(
@@ -77,7 +99,6 @@ integration(
     );
 
     // JetStream administration: no stream deleted, purged or created.
-    const accountsJsm = await jetstreamManager(accounts, { checkAPI: false });
     await assert.rejects(accountsJsm.streams.delete("ORDERS"), refusal);
     await assert.rejects(accountsJsm.streams.purge("AUDIT"), refusal);
     await assert.rejects(accountsJsm.streams.add({ name: "MINE", subjects: ["mine.>"] }), refusal);

@@ -1,4 +1,7 @@
-/** Local infrastructure the project starts itself: nats-server and PostgreSQL, installed when missing. */
+/**
+ * Local infrastructure the project starts itself: nats-server and PostgreSQL, installed when
+ * missing, and an OTLP receiver for traces.
+ */
 export { aptInstall, chromiumBinary, requireCommand } from "./install.ts";
 export { freePort, ownGroupCommand } from "./processes.ts";
 export {
@@ -19,3 +22,4 @@ export {
   provisionServiceDatabase,
   serviceEnvironment,
 } from "./fleet.ts";
+export { decodeTraces, type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from "./otlp.ts";

@@ -20,7 +20,7 @@ import {
 } from "@flotilla/backbone";
 import { fleetAccess, fleetCatalog } from "@flotilla/contracts";
 import { LocalFleet, type NatsServer, type PostgresServer, startPostgres } from "@flotilla/infra";
-import { testAccess, testCatalog } from "./test_catalog.ts";
+import { probeAccess, testAccess, testCatalog } from "./test_catalog.ts";
 
 export interface TestEnv extends AsyncDisposable {
   readonly dir: string;
@@ -99,10 +99,10 @@ async function refusalsIn(logFile: string): Promise<string[]> {
   return log.split("\n").filter((line) => REFUSAL.test(line));
 }
 
-/** Every identity a test may run: the fleet's services and the backbone's test worker. */
+/** Every identity a test may run: the fleet's services and the backbone's test services. */
 const identities = [
   { catalog: fleetCatalog, access: fleetAccess },
-  { catalog: testCatalog, access: [testAccess] },
+  { catalog: testCatalog, access: [testAccess, probeAccess] },
 ];
 
 const withDatabase = (url: string, database: string) => url.replace(/\/[^/]*$/, `/${database}`);

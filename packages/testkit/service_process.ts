@@ -50,7 +50,15 @@ export async function spawnService(
   const start = async () => {
     child = new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", main],
-      env: { PORT: String(port), LOG_LEVEL: "info", ...testIdentity.env, ...identity, ...extra },
+      env: {
+        PORT: String(port),
+        LOG_LEVEL: "info",
+        // The name its traces carry when a test turns tracing on (OTEL_DENO=true).
+        ...(service ? { OTEL_SERVICE_NAME: service } : {}),
+        ...testIdentity.env,
+        ...identity,
+        ...extra,
+      },
       stdout: "piped",
       stderr: "piped",
     }).spawn();

@@ -4,6 +4,7 @@ import {
   deadLetterCatalog,
   defineAccess,
   defineCatalog,
+  IDEMPOTENCY_BUCKET,
   idempotencyCatalog,
   mergeCatalogs,
 } from "@flotilla/backbone";
@@ -42,5 +43,17 @@ export const testCatalog = mergeCatalogs(
 export const testAccess = defineAccess({
   service: "batch-worker",
   consumes: [{ stream: "TEST", durable: "test-worker" }],
+  database: {},
+});
+
+/**
+ * The backbone's metrics probe (telemetry/metrics_test.ts): the test worker's durable, its own
+ * idempotency keys, and a subject no stream stores, for an outbox row that cannot be published.
+ */
+export const probeAccess = defineAccess({
+  service: "probe",
+  subjects: ["probe.unstored"],
+  consumes: [{ stream: "TEST", durable: "test-worker" }],
+  kv: [{ bucket: IDEMPOTENCY_BUCKET, keys: "probe.>" }],
   database: {},
 });

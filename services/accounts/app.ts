@@ -36,6 +36,9 @@ export function createApp(deps: AccountsDeps) {
   if (deps.idempotencyKv) {
     app.use("/api/v1/accounts", idempotency({ kv: deps.idempotencyKv, service: deps.service }));
   }
-  app.route("/api/v1/accounts", accountsRoutes({ ...deps, guard: deps.guard ?? postgresGuard() }));
+  app.route(
+    "/api/v1/accounts",
+    accountsRoutes({ ...deps, guard: deps.guard ?? postgresGuard({ metrics: deps.metrics }) }),
+  );
   return app;
 }

@@ -78,6 +78,9 @@ export async function gatewayDeps(
       halfOpenAfterMs: config.BREAKER_HALF_OPEN_MS,
     }),
   ]));
+  for (const [name, upstream] of upstreams) {
+    metrics.breaker(`upstream_${name.replaceAll("-", "_")}`, () => upstream.circuit);
+  }
   for (const name of UPSTREAM_NAMES) {
     if (urls[name] === undefined) {
       logger.warn("upstream not configured; its routes answer 503", {

@@ -52,7 +52,11 @@ export function createApp(deps: TransactionsDeps) {
   );
   app.route(
     "/api/v1/transactions",
-    transactionsRoutes({ ...deps, guard: deps.guard ?? postgresGuard(), submissions }),
+    transactionsRoutes({
+      ...deps,
+      guard: deps.guard ?? postgresGuard({ metrics: deps.metrics }),
+      submissions,
+    }),
   );
   return app;
 }

@@ -17,12 +17,17 @@ export function batchHandle<T>(
   logger: Logger,
   handler: BatchHandler<T>,
 ): Handle<T> {
-  return inTransaction(sql, consumer, (tx, fresh, work) =>
-    handler(fresh.map((d) => d.event), {
-      logger,
-      tx,
-      working: () => work.forEach((d) => d.msg.working()),
-    }));
+  return inTransaction(
+    sql,
+    consumer,
+    (fresh, { tx, work, afterCommit }) =>
+      handler(fresh.map((d) => d.event), {
+        logger,
+        tx,
+        working: () => work.forEach((d) => d.msg.working()),
+        afterCommit,
+      }),
+  );
 }
 
 /** On a permanent failure of a batch, each message on its own; its outcomes, one by one. */

@@ -4,7 +4,7 @@
  * steps wrap one another like HTTP middleware. After `decoding` (the entry, which turns
  * messages into events):
  *
- *   metrics → settle → isolate (batch mode) → hold → inbox + handler
+ *   tracing → metrics → settle → isolate (batch mode) → hold → inbox + handler
  *
  * Each step returns what became of each message; `settle` acts on it, the steps outside it
  * only look.

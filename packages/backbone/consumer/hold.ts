@@ -10,6 +10,7 @@ import type { Logger } from "../log.ts";
 import { retryWhile } from "../resilience.ts";
 import type { Step } from "./compose.ts";
 import type { Count } from "./metrics.ts";
+import { spanOf } from "./trace.ts";
 
 export interface HoldOptions {
   logger: Logger;
@@ -33,6 +34,7 @@ export function hold<T>(options: HoldOptions): Step<T> {
         onRetry: (err) => {
           keepAlive ??= setInterval(() => work.forEach((d) => d.msg.working()), keepAliveMs);
           count("held", work.length);
+          for (const d of work) spanOf(d.msg)?.addEvent("held", { error: errorMessage(err) });
           logger.warn("dependency unavailable; holding messages and retrying", {
             messages: work.length,
             error: errorMessage(err),

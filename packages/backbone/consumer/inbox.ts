@@ -41,17 +41,31 @@ export function sortOut<T>(
   return { handle, outcomes };
 }
 
+/** What a transactional handler is given besides its events. */
+export interface InTransaction<T> {
+  tx: TransactionSql;
+  /** Every message of the unit, the duplicates too. */
+  work: Decoded<T>[];
+  /** Runs `fn` once the transaction has committed; never if it rolls back. */
+  afterCommit(fn: () => void): void;
+}
+
 /** The last step of a transactional consumer: inbox claim and handler in one transaction. */
 export function inTransaction<T>(
   sql: Sql,
   consumer: string,
-  handler: (tx: TransactionSql, fresh: Decoded<T>[], work: Decoded<T>[]) => Promise<void>,
+  handler: (fresh: Decoded<T>[], unit: InTransaction<T>) => Promise<void>,
 ): Handle<T> {
-  return (work) =>
-    sql.begin(async (tx) => {
+  return async (work) => {
+    const committed: (() => void)[] = [];
+    const afterCommit = (fn: () => void) => void committed.push(fn);
+    const outcomes = await sql.begin(async (tx) => {
       const ids = [...new Set(work.map((d) => d.event.id))];
       const { handle, outcomes } = sortOut(work, await claim(tx, consumer, ids));
-      if (handle.length > 0) await handler(tx, handle, work);
+      if (handle.length > 0) await handler(handle, { tx, work, afterCommit });
       return outcomes;
     });
+    for (const fn of committed) fn();
+    return outcomes;
+  };
 }

@@ -14,27 +14,36 @@ Deno.test("the first message of each new event is handled; seen or repeated ones
 });
 
 integration(
-  "the inbox claim commits with the handler's effect, or rolls back with it",
+  "the inbox claim commits with the handler's effect, or rolls back with it; afterCommit runs only after a commit",
   async () => {
     await using env = await testEnv();
     await env.migrate();
     const sql = env.sql();
     await sql`create table effects (n int not null)`;
     let fail = true;
-    const handle = inTransaction<{ n: number }>(sql, "test-worker", async (tx, fresh) => {
-      await tx`insert into effects ${tx(fresh.map((d) => ({ n: d.event.data.n })))}`;
-      if (fail) throw new Error("crash after the write");
-    });
+    const committed: number[][] = [];
+    const handle = inTransaction<{ n: number }>(
+      sql,
+      "test-worker",
+      async (fresh, { tx, afterCommit }) => {
+        const ns = fresh.map((d) => d.event.data.n);
+        await tx`insert into effects ${tx(ns.map((n) => ({ n })))}`;
+        afterCommit(() => committed.push(ns));
+        if (fail) throw new Error("crash after the write");
+      },
+    );
     const one = fakeDelivery({ n: 1 });
     const two = fakeDelivery({ n: 2 });
     await assert.rejects(() => handle([one, two]), /crash/);
     const effects = async () => (await sql`select n from effects order by n`).map((r) => r.n);
     assert.deepEqual(await effects(), [], "no effect, no inbox record");
+    assert.deepEqual(committed, [], "a rolled-back transaction runs nothing after");
 
     fail = false;
     assert.deepEqual(await handle([one, two]), ["ack", "ack"]);
     assert.deepEqual(await handle([two, fakeDelivery({ n: 3 })]), ["duplicate", "ack"]);
     assert.deepEqual(await effects(), [1, 2, 3]);
+    assert.deepEqual(committed, [[1, 2], [3]]);
     const [inbox] = await sql`select count(*)::int as n from inbox where consumer = 'test-worker'`;
     assert.equal(inbox.n, 3);
   },

@@ -1,6 +1,7 @@
 /** Single-message mode: the handler gets one event and its message's context. */
 import type { Sql } from "../db.ts";
 import type { Logger } from "../log.ts";
+import { traceOf } from "../telemetry/trace.ts";
 import { all, type Decoded, type Handle } from "./compose.ts";
 import { inTransaction } from "./inbox.ts";
 import type { Handler, MessageContext, TransactionalHandler } from "./types.ts";
@@ -11,7 +12,7 @@ export function messageContext<T>({ msg, event }: Decoded<T>, logger: Logger): M
     deliveryCount: msg.info.deliveryCount,
     logger: logger.child({ event_id: event.id, correlation_id: event.correlation_id }),
     working: () => msg.working(),
-    traceparent: msg.headers?.get("traceparent") || undefined,
+    traceparent: traceOf(event) ?? (msg.headers?.get("traceparent") || undefined),
   };
 }
 
@@ -30,7 +31,9 @@ export function transactionalHandle<T>(
   logger: Logger,
   handler: TransactionalHandler<T>,
 ): Handle<T> {
-  return inTransaction(sql, consumer, async (tx, fresh) => {
-    for (const d of fresh) await handler(d.event, { ...messageContext(d, logger), tx });
+  return inTransaction(sql, consumer, async (fresh, { tx, afterCommit }) => {
+    for (const d of fresh) {
+      await handler(d.event, { ...messageContext(d, logger), tx, afterCommit });
+    }
   });
 }

@@ -7,11 +7,14 @@
  */
 import type { JsMsg } from "@nats-io/jetstream";
 import { backoffDelay, type BackoffOptions } from "../backoff.ts";
+import type { DeadLetterClass } from "../dead_letter.ts";
 import { dispositionOf } from "../disposition.ts";
-import { errorMessage } from "../errors.ts";
+import { errorMessage, isValidationError } from "../errors.ts";
 import type { Logger } from "../log.ts";
+import { markFailed } from "../telemetry/messaging.ts";
 import { all, type Decoded, type Outcome, type Step } from "./compose.ts";
 import type { Count } from "./metrics.ts";
+import { spanOf } from "./trace.ts";
 
 export interface SettleOptions {
   consumer: string;
@@ -20,7 +23,7 @@ export interface SettleOptions {
   maxDeliveries: number;
   backoff: BackoffOptions;
   /** Publishes the message to the dead-letter stream with its reason. */
-  park: (msg: JsMsg, reason: string) => Promise<void>;
+  park: (msg: JsMsg, reason: string, kind: DeadLetterClass) => Promise<void>;
   /** Aborted when the consumer stops: a held message is then released, not failed. */
   stopping: AbortSignal;
 }
@@ -54,16 +57,30 @@ export class Settler {
     const { stopping, maxDeliveries, backoff, count, logger } = this.#o;
     const disposition = dispositionOf(err);
     const deliveries = msg.info.deliveryCount;
+    markFailed(spanOf(msg), err);
     if (disposition === "hold" && stopping.aborted) {
       msg.nak(); // shutting down while a dependency is down: release it to another replica
     } else if (disposition === "dead_letter") {
-      await this.deadLetter(msg, errorMessage(err));
+      await this.deadLetter(
+        msg,
+        errorMessage(err),
+        isValidationError(err) ? "validation" : "permanent",
+      );
     } else if (deliveries >= maxDeliveries) {
-      await this.deadLetter(msg, `gave up after ${deliveries} deliveries: ${errorMessage(err)}`);
+      await this.deadLetter(
+        msg,
+        `gave up after ${deliveries} deliveries: ${errorMessage(err)}`,
+        "exhausted",
+      );
     } else {
       const delay = backoffDelay(deliveries, backoff);
       msg.nak(delay);
       count("retry");
+      spanOf(msg)?.addEvent("retry", {
+        deliveries,
+        delay_ms: delay,
+        error: errorMessage(err),
+      });
       logger.warn("handler failed; redelivering later", {
         subject: msg.subject,
         deliveries,
@@ -73,17 +90,20 @@ export class Settler {
     }
   }
 
-  async deadLetter(msg: JsMsg, reason: string): Promise<void> {
+  async deadLetter(msg: JsMsg, reason: string, kind: DeadLetterClass): Promise<void> {
     const { park, backoff, count, logger } = this.#o;
     try {
-      await park(msg, reason);
+      await park(msg, reason, kind);
       msg.term(); // no reason text: nats-server 2.9 does not understand "+TERM reason"
       count("dead_letter");
+      spanOf(msg)?.addEvent("dead_letter", { reason, class: kind });
+      markFailed(spanOf(msg), reason);
       logger.warn("dead-lettered message", {
         subject: msg.subject,
         stream_seq: msg.info.streamSequence,
         deliveries: msg.info.deliveryCount,
         reason,
+        class: kind,
       });
     } catch (err) {
       // Cannot park it now (NATS trouble): let it come back rather than lose it.

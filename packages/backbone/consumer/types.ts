@@ -13,19 +13,26 @@ export interface MessageContext {
   logger: Logger;
   /** Tells the server the message is still being worked on (resets its ack timer). */
   working(): void;
-  /** The W3C trace context the event was published with, to pass on to what it causes. */
+  /**
+   * The W3C trace context of this message's handling (its `process` span with tracing on, else
+   * the context it was published with), to pass on to what it causes.
+   */
   traceparent: string | undefined;
 }
 
 /** A transactional consumer's context: the handler's transaction, which holds the inbox claim. */
 export interface TransactionContext extends MessageContext {
   tx: TransactionSql;
+  /** Runs `fn` once the handler's transaction has committed (metrics): never if it rolls back. */
+  afterCommit(fn: () => void): void;
 }
 
 export interface BatchContext {
   logger: Logger;
   tx: TransactionSql;
   working(): void;
+  /** Runs `fn` once the batch's transaction has committed (metrics): never if it rolls back. */
+  afterCommit(fn: () => void): void;
 }
 
 export type Handler<T = unknown, C extends MessageContext = MessageContext> = (

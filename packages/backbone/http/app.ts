@@ -115,6 +115,15 @@ export function createHttpApp(options: HttpAppOptions): OpenAPIHono<AppEnv> {
     const { status, ...rest } = await checkReadiness();
     return c.json({ status, service, ...rest }, status === "unavailable" ? 503 : 200);
   });
+  metrics.gauge(
+    "service_ready",
+    "1 while /readyz says ready or degraded, 0 while unavailable (checked at scrape)",
+    [],
+    async () => {
+      const report = await checkReadiness().catch(() => undefined);
+      return report && report.status !== "unavailable" ? 1 : 0;
+    },
+  );
   app.get("/metrics", async (c) => {
     const body = await metrics.registry.metrics();
     return c.body(body, 200, { "content-type": metrics.registry.contentType });

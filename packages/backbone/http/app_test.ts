@@ -129,6 +129,9 @@ Deno.test("readyz reports each dependency; healthz, metrics, openapi and docs an
   await post(a, "/things/1", JSON.stringify({ name: "x", size: 1 }));
   const metrics = await (await a.request("/metrics")).text();
   assert.match(metrics, /http_requests_total\{method="POST",route="\/things\/:id",status="201"/);
+  assert.match(metrics, /^service_ready\{service="demo"\} 1$/m);
+  const notReady = await (await app(false).app.request("/metrics")).text();
+  assert.match(notReady, /^service_ready\{service="demo"\} 0$/m, "what /readyz says, at scrape");
   const doc = await (await a.request("/openapi.json")).json();
   assert.ok(doc.paths["/things/{id}"].post);
   const docs = await (await a.request("/docs")).text();

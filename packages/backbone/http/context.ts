@@ -3,6 +3,7 @@ import type { MiddlewareHandler } from "hono";
 import { uuidv7 } from "../ids.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
+import { activeTraceparent } from "../telemetry/trace.ts";
 import type { AppEnv } from "./app.ts";
 
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
@@ -30,7 +31,11 @@ export function requestContext(logger: Logger): MiddlewareHandler<AppEnv> {
       : requestId;
     c.set("requestId", requestId);
     c.set("correlationId", correlationId);
-    c.set("traceparent", validTraceparent(c.req.header("traceparent")) ?? newTraceparent());
+    // With tracing on, the server span Deno started (a child of the caller's traceparent).
+    c.set(
+      "traceparent",
+      activeTraceparent() ?? validTraceparent(c.req.header("traceparent")) ?? newTraceparent(),
+    );
     c.set("logger", logger.child({ request_id: requestId, correlation_id: correlationId }));
     c.header("x-request-id", requestId);
     await next();
@@ -50,6 +55,9 @@ export function accessLog(metrics: Metrics): MiddlewareHandler<AppEnv> {
     metrics.httpRequests.labels({ method: c.req.method, route, status: String(c.res.status) })
       .inc();
     metrics.httpDuration.labels({ method: c.req.method, route }).observe(seconds);
+    if (c.res.headers.get("idempotent-replayed") === "true") {
+      metrics.idempotencyReplays.labels({ route }).inc();
+    }
     const log = c.get("logger");
     const fields = {
       method: c.req.method,

@@ -34,13 +34,6 @@ export class ProviderError extends Error {
   override readonly name = "ProviderError";
 }
 
-const BREAKER_STATE: Record<CircuitState, number> = {
-  [CircuitState.Closed]: 0,
-  [CircuitState.HalfOpen]: 1,
-  [CircuitState.Open]: 2,
-  [CircuitState.Isolated]: 2,
-};
-
 export class ProviderClient {
   readonly #o: ProviderOptions;
   readonly #breaker;
@@ -60,19 +53,14 @@ export class ProviderClient {
       ["outcome"],
       [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     );
-    const state = m.gauge(
-      "mailer_provider_breaker_state",
-      "Provider circuit breaker: 0 closed, 1 half-open, 2 open",
-    );
+    m.breaker("mailer_provider", () => this.#breaker.state);
     const transitions = m.counter(
       "mailer_provider_breaker_transitions_total",
       "Provider circuit breaker state changes, by the state entered",
       ["state"],
     );
-    state.set(0);
     this.#breaker.onStateChange((s) => {
       if (s === CircuitState.Open) this.#openedAt = Date.now();
-      state.set(BREAKER_STATE[s]);
       transitions.labels({ state: CircuitState[s].toLowerCase() }).inc();
     });
   }

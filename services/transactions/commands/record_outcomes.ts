@@ -19,7 +19,7 @@ import {
   type TransferOutcome,
 } from "@flotilla/contracts";
 import { existing, rollbackMany, settleMany } from "../adapters/transactions_repo.ts";
-import { settle } from "../domain/transaction.ts";
+import { settle, type Transaction } from "../domain/transaction.ts";
 import { transactionView } from "../domain/view.ts";
 
 /** Status changes driven by the ledger are made by the system, on the saga's behalf. */
@@ -27,11 +27,12 @@ const SAGA_ACTOR = systemActor("transfer-saga");
 /** A batch has no cause of its own: everything it emits follows from one of its outcomes. */
 const BATCH: CommandMeta = { actor: SAGA_ACTOR, correlationId: "outcome-batch" };
 
+/** Resolves with the transactions this batch settled (those still pending before it). */
 export function recordOutcomes(
   deps: Pick<CommandDeps, "catalog" | "service">,
   tx: TransactionSql,
   events: Envelope<TransferOutcome>[],
-): Promise<void> {
+): Promise<Transaction[]> {
   return emitting(tx, deps, BATCH, async (tx, emit) => {
     const outcomes = events.map((e) => {
       const target = e.type === TRANSFER_COMPLETED
@@ -85,5 +86,6 @@ export function recordOutcomes(
         metadata: { reversal_id: reversal.id },
       });
     }
+    return changed;
   });
 }

@@ -50,3 +50,39 @@ export function printWarmup(w: RunResult): void {
     }`,
   );
 }
+
+/** `--tracing`: each run with tracing off and on, side by side, and what tracing cost. */
+export function printTracingCost(
+  passes: { tracing: boolean; results: RunResult[]; spans: number }[],
+): void {
+  const [off, on] = passes;
+  console.log("\n== tracing: off → on (same machine, same run)");
+  for (const [i, a] of off.results.entries()) {
+    const b = on.results[i];
+    const rate = (r: RunResult) => r.settled / (r.wallMs / 1000);
+    const cpu = (r: RunResult) => (r.cpu.accounts + r.cpu.transactions) / r.settled * 1000;
+    const change = (x: number, y: number) => `${((y / x - 1) * 100).toFixed(1)}%`;
+    console.log(`${a.name}:`);
+    console.log(
+      `  throughput ${rate(a).toFixed(0)} → ${rate(b).toFixed(0)} transfers/s (${
+        change(rate(a), rate(b))
+      })`,
+    );
+    console.log(
+      `  submit → final p50 ${ms(a.e2eP50)} → ${ms(b.e2eP50)}, p99 ${ms(a.e2eP99)} → ${
+        ms(b.e2eP99)
+      }`,
+    );
+    console.log(
+      `  services' CPU per transfer ${cpu(a).toFixed(3)} → ${cpu(b).toFixed(3)} ms (${
+        change(cpu(a), cpu(b))
+      })`,
+    );
+  }
+  const settled = on.results.reduce((n, r) => n + r.settled, 0);
+  console.log(
+    `spans exported with tracing on: ${on.spans} (warm-up included), ` +
+      `${(on.spans / Math.max(1, settled)).toFixed(1)} per measured transfer; the bench ` +
+      `process decodes them (its CPU is in "bench clients")`,
+  );
+}
