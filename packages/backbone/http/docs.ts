@@ -23,7 +23,7 @@ export interface DocsOptions {
  * Data images only: Swagger UI's stylesheet draws its icons as inline SVG. Nothing else but
  * this origin, and no inline script or style element.
  */
-export const DOCS_CSP = [
+const CSP = [
   "default-src 'self'",
   "img-src 'self' data:",
   "object-src 'none'",
@@ -113,7 +113,7 @@ export function docsRoutes(options: DocsOptions): Hono<AppEnv> {
   const docs = new Hono<AppEnv>();
   docs.get("/docs", async (c) =>
     c.html(renderPage(options, await assets()), 200, {
-      "content-security-policy": DOCS_CSP,
+      "content-security-policy": CSP,
 
       "cache-control": "no-cache",
       "referrer-policy": "no-referrer",
