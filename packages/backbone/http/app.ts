@@ -1,7 +1,8 @@
 /**
  * The Hono app every service starts from: request id and correlation, access log, metrics,
  * authentication, problem+json errors, `/healthz`, `/readyz`, `/metrics`, `/openapi.json` and
- * `/docs` generated from the same zod schemas that validate requests.
+ * `/docs` (Swagger UI over that document) generated from the same zod schemas that validate
+ * requests.
  */
 import { HTTPException } from "hono/http-exception";
 import type { Logger } from "../log.ts";
@@ -9,7 +10,7 @@ import type { Metrics } from "../metrics.ts";
 import { problem, problemHeaders, problemResponse, toProblem } from "../problem.ts";
 import { authentication, type Authenticator, SECURITY_SCHEME } from "./auth.ts";
 import { accessLog, requestContext } from "./context.ts";
-import { renderDocs } from "./docs.ts";
+import { docsRoutes } from "./docs.ts";
 import { createRouter } from "./router.ts";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { RequestIdentity } from "./identity.ts";
@@ -34,7 +35,7 @@ export interface ReadinessReport {
   [detail: string]: unknown;
 }
 
-/** An OpenAPI document as JSON: what /openapi.json serves and /docs lists. */
+/** An OpenAPI document as JSON: what /openapi.json serves and /docs shows. */
 export interface OpenApiDocument {
   openapi?: string;
   info?: { title?: string; version?: string; description?: string };
@@ -60,8 +61,13 @@ export interface HttpAppOptions {
   title?: string;
   description?: string;
   /**
+   * Above the API on /docs: where a credential works. By default: this service takes the
+   * gateway's tokens only, so a person reads and tries its API at the gateway's /docs.
+   */
+  docsNote?: string;
+  /**
    * A service that answers for more than its own routes (the gateway) supplies these:
-   * `openapi` builds the document /openapi.json serves and /docs lists from the app's own,
+   * `openapi` builds the document /openapi.json serves and /docs shows from the app's own,
    * `readyz` makes the /readyz report in place of the named checks.
    */
   openapi?: (own: () => OpenApiDocument) => Promise<OpenApiDocument>;
@@ -128,12 +134,13 @@ export function createHttpApp(options: HttpAppOptions): OpenAPIHono<AppEnv> {
     const body = await metrics.registry.metrics();
     return c.body(body, 200, { "content-type": metrics.registry.contentType });
   });
+  const title = options.title ?? `Flotilla ${service}`;
   // 3.1: its security requirements may name scopes for a bearer scheme.
   const own = () =>
     app.getOpenAPI31Document({
       openapi: "3.1.0",
       info: {
-        title: options.title ?? `Flotilla ${service}`,
+        title,
         version: "1.0.0",
         description: options.description,
       },
@@ -141,7 +148,17 @@ export function createHttpApp(options: HttpAppOptions): OpenAPIHono<AppEnv> {
   const hook = options.openapi;
   const document = hook ? () => hook(own) : () => Promise.resolve(own());
   app.get("/openapi.json", async (c) => c.json(await document()));
-  app.get("/docs", async (c) => c.html(renderDocs(await document())));
+  app.route(
+    "/",
+    docsRoutes({
+      title,
+      openapiPath: "/openapi.json",
+      note: options.docsNote ??
+        `The ${service} service takes requests from the gateway only, each with a token the ` +
+          `gateway signs for it: an API key does not work here. Read and try this API at the ` +
+          `gateway's /docs, where every service's API is merged.`,
+    }),
+  );
   return app;
 }
 
